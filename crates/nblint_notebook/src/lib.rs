@@ -1,0 +1,65 @@
+//! The parser crate: everything nblint knows about the `.ipynb` format.
+//!
+//! It owns the nbformat model (v4, and v3 upgraded in memory), the source map from cell
+//! positions to raw-file positions, and the per-cell Python parse. It knows nothing of rules,
+//! configuration or output formats, and it never panics on bad input: a file it cannot read is
+//! a [`LoadError`], a cell it cannot parse is a parse with errors.
+
+pub mod lines;
+pub mod model;
+pub mod python;
+pub mod raw;
+
+use ruff_python_ast::ModModule;
+use ruff_python_parser::Parsed;
+
+pub use lines::{LineIndex, Position};
+pub use model::{
+    decode_text, Cell, CellKind, KernelLanguage, LoadError, Notebook, Output, OutputKind,
+};
+pub use python::CellSyntax;
+pub use raw::RawMap;
+
+/// A code cell ready for the rules: what it holds, its parse, its lines.
+pub struct ParsedCell {
+    pub syntax: CellSyntax,
+    /// The IPython-mode parse, for Python cells only.
+    pub parsed: Option<Parsed<ModModule>>,
+    pub lines: LineIndex,
+}
+
+impl ParsedCell {
+    /// The parsed module, when the cell is Python.
+    pub fn module(&self) -> Option<&ModModule> {
+        self.parsed.as_ref().map(Parsed::syntax)
+    }
+}
+
+/// Classifies and parses one cell. Markdown and raw cells get `CellSyntax::Other` and no parse.
+pub fn parse_cell(cell: &Cell) -> ParsedCell {
+    let lines = LineIndex::new(&cell.source);
+    let syntax = if cell.is_code() {
+        python::classify(cell)
+    } else {
+        CellSyntax::Other(format!("{} cell", cell.kind.as_str()))
+    };
+    let parsed = match syntax {
+        CellSyntax::Python => {
+            let parsed = python::parse_cell(&cell.source);
+            if !parsed.errors().is_empty() && python::starts_with_automagic(&cell.source) {
+                return ParsedCell {
+                    syntax: CellSyntax::Other("automagic cell".to_string()),
+                    parsed: None,
+                    lines,
+                };
+            }
+            Some(parsed)
+        }
+        _ => None,
+    };
+    ParsedCell {
+        syntax,
+        parsed,
+        lines,
+    }
+}

@@ -1,0 +1,115 @@
+//! Line and column arithmetic over a text: the cell sources and the raw file alike.
+
+/// A 1-based line and a 1-based column counted in Unicode scalar values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The start offset of every line of a text. `\n`, `\r\n` and a lone `\r` all end a line, as
+/// they do for Python's tokenizer.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while let Some(found) = memchr::memchr2(b'\n', b'\r', &bytes[i..]) {
+            let at = i + found;
+            let next = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                at + 2
+            } else {
+                at + 1
+            };
+            starts.push(next);
+            i = next;
+        }
+        LineIndex { starts }
+    }
+
+    /// Number of lines; a text ending in a newline has an empty last line.
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset where the 0-based line `line` starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts[line]
+    }
+
+    /// The 0-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next - 1,
+        }
+    }
+
+    /// The position of a byte offset. An offset inside a multi-byte character counts as that
+    /// character; an offset past the end is clamped to the end.
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let offset = offset.min(text.len());
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        let mut end = offset;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = if text.as_bytes()[start..end].is_ascii() {
+            end - start
+        } else {
+            text[start..end].chars().count()
+        };
+        Position {
+            line: line + 1,
+            column: column + 1,
+        }
+    }
+
+    /// The byte offset of a position, if it lies in the text (the column may point one past the
+    /// last character of its line).
+    pub fn offset(&self, text: &str, position: Position) -> Option<usize> {
+        let line = position.line.checked_sub(1)?;
+        let start = *self.starts.get(line)?;
+        let end = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let mut offset = start;
+        for _ in 1..position.column {
+            let c = text[offset..end].chars().next()?;
+            offset += c.len_utf8();
+        }
+        Some(offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_and_every_newline_kind() {
+        let text = "ab\r\néx\ry\nz";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(index.position(text, 0), Position { line: 1, column: 1 });
+        assert_eq!(index.position(text, 4), Position { line: 2, column: 1 });
+        // `x` sits after the two-byte `é`.
+        assert_eq!(index.position(text, 6), Position { line: 2, column: 2 });
+        assert_eq!(index.position(text, 8), Position { line: 3, column: 1 });
+        assert_eq!(index.position(text, 10), Position { line: 4, column: 1 });
+        assert_eq!(index.offset(text, Position { line: 2, column: 2 }), Some(6));
+        assert_eq!(index.offset(text, Position { line: 9, column: 1 }), None);
+    }
+
+    #[test]
+    fn trailing_newline_makes_an_empty_last_line() {
+        let text = "x = 1\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 2);
+        assert_eq!(index.position(text, 6), Position { line: 2, column: 1 });
+    }
+}

@@ -1,0 +1,560 @@
+//! The nbformat model and its loader.
+//!
+//! Loading goes through typed serde structs rather than `serde_json::Value`, so that the parts
+//! no rule reads (base64 image payloads above all) are skipped by the deserializer instead of
+//! being copied into memory.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A notebook as nblint sees it: every cell in document order, with nbformat 3 already upgraded.
+#[derive(Debug, Clone)]
+pub struct Notebook {
+    pub nbformat: u32,
+    pub nbformat_minor: u32,
+    /// `Some(3)` when the file was nbformat 3 and was upgraded in memory.
+    pub upgraded_from: Option<u32>,
+    /// The notebook-level metadata object (`Value::Null` when absent).
+    pub metadata: Value,
+    pub cells: Vec<Cell>,
+    pub language: KernelLanguage,
+}
+
+/// The kernel language a notebook declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KernelLanguage {
+    /// Python, or no declaration at all (the common case for hand-written notebooks).
+    Python,
+    /// Anything else, with the name as written in the file.
+    Other(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    Code,
+    Markdown,
+    Raw,
+}
+
+impl CellKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellKind::Code => "code",
+            CellKind::Markdown => "markdown",
+            CellKind::Raw => "raw",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub kind: CellKind,
+    /// The nbformat 4.5 cell id, when present.
+    pub id: Option<String>,
+    /// The cell source with list-of-lines joined.
+    pub source: String,
+    /// Bytes at the start of `source` that are not written in the file: the `## ` an nbformat 3
+    /// heading cell gains when it becomes markdown. Zero for every other cell.
+    pub synthetic_prefix: usize,
+    pub execution_count: Option<i64>,
+    pub outputs: Vec<Output>,
+    /// The cell metadata object (`Value::Null` when absent).
+    pub metadata: Value,
+    /// `metadata.tags`, the strings only.
+    pub tags: Vec<String>,
+}
+
+impl Cell {
+    pub fn is_code(&self) -> bool {
+        self.kind == CellKind::Code
+    }
+
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+
+    /// The language VS Code records for a cell (`metadata.vscode.languageId`), if any.
+    pub fn vscode_language(&self) -> Option<&str> {
+        self.metadata.get("vscode")?.get("languageId")?.as_str()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    Stream,
+    ExecuteResult,
+    DisplayData,
+    Error,
+    /// An `output_type` nbformat does not define; kept so output indices stay faithful.
+    Unknown,
+}
+
+/// One saved output, with its text and nothing else: binary payloads are never kept.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub kind: OutputKind,
+    /// The stream name (`stdout`, `stderr`) for stream outputs.
+    pub name: Option<String>,
+    /// Stream text.
+    pub text: Option<String>,
+    /// Textual entries of the mime bundle, in file order: `text/*`, JSON and JavaScript types,
+    /// `image/svg+xml`. JSON values are kept as their compact JSON text.
+    pub data: Vec<(String, String)>,
+    pub ename: Option<String>,
+    pub evalue: Option<String>,
+    pub traceback: Vec<String>,
+    pub execution_count: Option<i64>,
+}
+
+/// Why a file could not be read as a notebook.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// The bytes are not JSON. `line` and `column` are 1-based, in the raw file.
+    #[error("{message}")]
+    NotJson {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    /// JSON, but not a notebook this version of nbformat defines.
+    #[error("{message}")]
+    NotNotebook {
+        message: String,
+        line: Option<usize>,
+        column: Option<usize>,
+    },
+}
+
+impl LoadError {
+    /// The raw-file position the error points at, if it has one.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            LoadError::NotJson { line, column, .. } => Some((*line, *column)),
+            LoadError::NotNotebook { line, column, .. } => line.zip(*column),
+        }
+    }
+}
+
+impl Notebook {
+    /// Reads a notebook from the raw bytes of an `.ipynb` file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Notebook, LoadError> {
+        let text = decode_text(bytes)?;
+        Notebook::from_str(text)
+    }
+
+    /// Reads a notebook from text (without a byte-order mark).
+    #[allow(clippy::should_implement_trait)] // it returns our error type, not `FromStr`'s
+    pub fn from_str(text: &str) -> Result<Notebook, LoadError> {
+        if text.trim().is_empty() {
+            return Err(LoadError::NotJson {
+                message: "the file is empty".to_string(),
+                line: 1,
+                column: 1,
+            });
+        }
+        let raw: RawNotebook = serde_json::from_str(text).map_err(|err| json_error(text, &err))?;
+        raw.into_notebook()
+    }
+}
+
+/// Checks the encoding and strips a UTF-8 byte-order mark. nbformat files are UTF-8; anything
+/// else gets an error that says what the file is instead.
+pub fn decode_text(bytes: &[u8]) -> Result<&str, LoadError> {
+    let not_json = |message: &str| LoadError::NotJson {
+        message: message.to_string(),
+        line: 1,
+        column: 1,
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(not_json(
+            "the file is UTF-16 encoded; notebooks must be UTF-8",
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.contains(&0) {
+        return Err(not_json("the file is binary, not a JSON notebook"));
+    }
+    std::str::from_utf8(bytes).map_err(|err| {
+        let (line, column) = line_column_of(bytes, err.valid_up_to());
+        LoadError::NotJson {
+            message: format!("the file is not valid UTF-8 (byte {})", err.valid_up_to()),
+            line,
+            column,
+        }
+    })
+}
+
+/// 1-based line and character column of a byte offset.
+fn line_column_of(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, column)
+}
+
+fn json_error(text: &str, err: &serde_json::Error) -> LoadError {
+    // serde_json's column counts bytes; report characters like every other position we print.
+    let line = err.line().max(1);
+    let byte_column = err.column().max(1);
+    let column = text
+        .split('\n')
+        .nth(line - 1)
+        .map(|l| {
+            let end = (byte_column - 1).min(l.len());
+            let end = (0..=end).rev().find(|&i| l.is_char_boundary(i)).unwrap_or(0);
+            l[..end].chars().count() + 1
+        })
+        .unwrap_or(byte_column);
+    let message = strip_position(&err.to_string());
+    match err.classify() {
+        serde_json::error::Category::Data => LoadError::NotNotebook {
+            message: format!("not a valid notebook: {message}"),
+            line: Some(line),
+            column: Some(column),
+        },
+        _ => LoadError::NotJson {
+            message: format!("invalid JSON: {message}"),
+            line,
+            column,
+        },
+    }
+}
+
+/// serde_json appends " at line L column C"; we report positions in our own fields.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw serde shapes (nbformat 4 and 3 together; unknown keys are skipped by serde).
+
+#[derive(Deserialize)]
+struct RawNotebook {
+    cells: Option<Vec<RawCell>>,
+    worksheets: Option<Vec<RawWorksheet>>,
+    metadata: Option<Value>,
+    nbformat: Option<Value>,
+    nbformat_minor: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct RawWorksheet {
+    #[serde(default)]
+    cells: Vec<RawCell>,
+}
+
+#[derive(Deserialize)]
+struct RawCell {
+    cell_type: Option<String>,
+    id: Option<String>,
+    source: Option<MultiString>,
+    /// nbformat 3 code cells.
+    input: Option<MultiString>,
+    execution_count: Option<i64>,
+    /// nbformat 3 code cells.
+    prompt_number: Option<i64>,
+    outputs: Option<Vec<RawOutput>>,
+    metadata: Option<Value>,
+    /// nbformat 3 heading cells.
+    level: Option<u32>,
+    /// nbformat 3 code cells name their language.
+    language: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawOutput {
+    output_type: Option<String>,
+    name: Option<String>,
+    /// nbformat 3 stream name.
+    stream: Option<String>,
+    text: Option<MultiString>,
+    data: Option<MimeBundle>,
+    ename: Option<String>,
+    evalue: Option<String>,
+    traceback: Option<Vec<String>>,
+    execution_count: Option<i64>,
+    prompt_number: Option<i64>,
+    // nbformat 3 keeps mime types flat on the output object.
+    html: Option<MultiString>,
+    latex: Option<MultiString>,
+    markdown: Option<MultiString>,
+    svg: Option<MultiString>,
+    javascript: Option<MultiString>,
+    json: Option<Value>,
+}
+
+/// nbformat's multiline string: a string or a list of strings, joined.
+struct MultiString(String);
+
+impl<'de> Deserialize<'de> for MultiString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MultiString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MultiString, E> {
+                Ok(MultiString(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<MultiString, E> {
+                Ok(MultiString(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MultiString, A::Error> {
+                let mut out = String::new();
+                while let Some(part) = seq.next_element::<std::borrow::Cow<'de, str>>()? {
+                    out.push_str(&part);
+                }
+                Ok(MultiString(out))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// A mime bundle that keeps textual entries and skips binary ones without allocating them.
+struct MimeBundle(Vec<(String, String)>);
+
+/// Whether a mime type carries text a rule could read.
+pub fn is_textual_mime(mime: &str) -> bool {
+    mime.starts_with("text/")
+        || mime == "image/svg+xml"
+        || mime.ends_with("json")
+        || mime.ends_with("javascript")
+}
+
+impl<'de> Deserialize<'de> for MimeBundle {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MimeBundle;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mime bundle object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MimeBundle, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if is_textual_mime(&key) {
+                        let value: Value = map.next_value()?;
+                        let text = match value {
+                            Value::String(s) => s,
+                            Value::Array(items) if items.iter().all(Value::is_string) => items
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .collect::<String>(),
+                            other => other.to_string(),
+                        };
+                        out.push((key, text));
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(MimeBundle(out))
+            }
+        }
+        deserializer.deserialize_map(V)
+    }
+}
+
+fn as_version(value: &Option<Value>) -> Option<u32> {
+    value.as_ref()?.as_u64().and_then(|v| u32::try_from(v).ok())
+}
+
+impl RawNotebook {
+    fn into_notebook(self) -> Result<Notebook, LoadError> {
+        let not_notebook = |message: String| LoadError::NotNotebook {
+            message,
+            line: None,
+            column: None,
+        };
+        let nbformat = as_version(&self.nbformat);
+        let metadata = self.metadata.unwrap_or(Value::Null);
+        let (cells, upgraded_from) = match (nbformat, self.cells, self.worksheets) {
+            (Some(4), Some(cells), _) => (cells, None),
+            (Some(4), None, _) => {
+                return Err(not_notebook(
+                    "not a valid notebook: nbformat 4 requires a `cells` list".to_string(),
+                ))
+            }
+            (Some(3), _, Some(worksheets)) => (
+                worksheets.into_iter().flat_map(|w| w.cells).collect(),
+                Some(3),
+            ),
+            (Some(3), _, None) => {
+                return Err(not_notebook(
+                    "not a valid notebook: nbformat 3 requires a `worksheets` list".to_string(),
+                ))
+            }
+            (Some(v), _, _) => {
+                return Err(not_notebook(format!(
+                    "unsupported nbformat {v}: nblint reads nbformat 3 and 4"
+                )))
+            }
+            (None, _, _) => {
+                return Err(not_notebook(
+                    "not a notebook: the `nbformat` version is missing".to_string(),
+                ))
+            }
+        };
+        let v3 = upgraded_from.is_some();
+        let v3_language = cells
+            .iter()
+            .filter(|c| c.cell_type.as_deref() == Some("code"))
+            .find_map(|c| c.language.clone());
+        let cells = cells
+            .into_iter()
+            .map(|c| c.into_cell(v3))
+            .collect::<Result<Vec<_>, _>>()?;
+        let language = detect_language(&metadata, v3_language);
+        Ok(Notebook {
+            nbformat: 4,
+            nbformat_minor: if v3 {
+                0
+            } else {
+                as_version(&self.nbformat_minor).unwrap_or(0)
+            },
+            upgraded_from,
+            metadata,
+            cells,
+            language,
+        })
+    }
+}
+
+impl RawCell {
+    fn into_cell(self, v3: bool) -> Result<Cell, LoadError> {
+        let cell_type = self.cell_type.unwrap_or_default();
+        let (kind, source, synthetic_prefix) = match cell_type.as_str() {
+            "code" => {
+                let source = if v3 { self.input } else { self.source };
+                (CellKind::Code, source.map(|s| s.0).unwrap_or_default(), 0)
+            }
+            "markdown" => (CellKind::Markdown, text_of(self.source), 0),
+            "raw" => (CellKind::Raw, text_of(self.source), 0),
+            "heading" if v3 => {
+                let level = self.level.unwrap_or(1).clamp(1, 6) as usize;
+                let prefix = format!("{} ", "#".repeat(level));
+                let n = prefix.len();
+                (CellKind::Markdown, prefix + &text_of(self.source), n)
+            }
+            other => {
+                return Err(LoadError::NotNotebook {
+                    message: format!("not a valid notebook: unknown cell type `{other}`"),
+                    line: None,
+                    column: None,
+                })
+            }
+        };
+        let metadata = self.metadata.unwrap_or(Value::Null);
+        let tags = metadata
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let outputs = self
+            .outputs
+            .unwrap_or_default()
+            .into_iter()
+            .map(RawOutput::into_output)
+            .collect();
+        Ok(Cell {
+            kind,
+            id: self.id,
+            source,
+            synthetic_prefix,
+            execution_count: if v3 {
+                self.prompt_number
+            } else {
+                self.execution_count
+            },
+            outputs,
+            metadata,
+            tags,
+        })
+    }
+}
+
+fn text_of(s: Option<MultiString>) -> String {
+    s.map(|s| s.0).unwrap_or_default()
+}
+
+impl RawOutput {
+    fn into_output(self) -> Output {
+        let kind = match self.output_type.as_deref() {
+            Some("stream") => OutputKind::Stream,
+            Some("execute_result" | "pyout") => OutputKind::ExecuteResult,
+            Some("display_data") => OutputKind::DisplayData,
+            Some("error" | "pyerr") => OutputKind::Error,
+            _ => OutputKind::Unknown,
+        };
+        let mut data = self.data.map(|d| d.0).unwrap_or_default();
+        // nbformat 3: the mime types sit on the output itself, `text` is `text/plain`
+        // except on streams.
+        let mut text = self.text.map(|t| t.0);
+        if kind != OutputKind::Stream {
+            if let Some(t) = text.take() {
+                data.push(("text/plain".to_string(), t));
+            }
+        }
+        for (mime, value) in [
+            ("text/html", self.html),
+            ("text/latex", self.latex),
+            ("text/markdown", self.markdown),
+            ("image/svg+xml", self.svg),
+            ("application/javascript", self.javascript),
+        ] {
+            if let Some(v) = value {
+                data.push((mime.to_string(), v.0));
+            }
+        }
+        if let Some(json) = self.json {
+            data.push(("application/json".to_string(), json.to_string()));
+        }
+        Output {
+            kind,
+            name: self.name.or(self.stream),
+            text,
+            data,
+            ename: self.ename,
+            evalue: self.evalue,
+            traceback: self.traceback.unwrap_or_default(),
+            execution_count: self.execution_count.or(self.prompt_number),
+        }
+    }
+}
+
+fn detect_language(metadata: &Value, v3_language: Option<String>) -> KernelLanguage {
+    let declared = metadata
+        .pointer("/language_info/name")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            metadata
+                .pointer("/kernelspec/language")
+                .and_then(Value::as_str)
+        })
+        .or_else(|| metadata.get("language").and_then(Value::as_str));
+    // nbformat 3 wrote the language on each code cell.
+    let declared = declared.map(str::to_string).or(v3_language);
+    match declared {
+        Some(lang) if !is_python_language(&lang) => KernelLanguage::Other(lang),
+        _ => KernelLanguage::Python,
+    }
+}
+
+/// Whether a declared language name means Python.
+pub fn is_python_language(name: &str) -> bool {
+    let name = name.trim().to_ascii_lowercase();
+    name.is_empty() || name.starts_with("python") || name == "ipython" || name == "ipython3"
+}
