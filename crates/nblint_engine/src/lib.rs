@@ -1,0 +1,27 @@
+//! The rule engine: the `Rule` trait and registry, configuration, suppression, the lint
+//! context and the per-file driver that turns bytes into resolved findings.
+//!
+//! The engine knows no rule family: families are handed to [`Registry::new`] by the binary.
+//! It never prints, never walks directories and never writes files; those belong to the
+//! binary. It never panics on user input: bad notebooks and bad cells become findings.
+
+pub mod checker;
+pub mod config;
+pub mod diagnostic;
+pub mod lint;
+pub mod registry;
+pub mod rule;
+pub mod suppression;
+pub mod system;
+
+pub use checker::Checker;
+pub use config::{ConfigError, ConfigFile, Overrides, Settings};
+pub use diagnostic::{Diagnostic, Edit, Fix, Related, Span};
+pub use lint::{lint_bytes, FileReport, Finding, Location, RelatedLocation};
+pub use registry::{Family, OptionMeta, OptionValue, Registry, RuleSet, Selector};
+pub use rule::{Applicability, FixAvailability, Rule, RuleMeta, Severity};
+
+// Rule crates name these through the engine so that they depend on one parser version.
+pub use nblint_notebook;
+pub use ruff_python_ast;
+pub use ruff_text_size;

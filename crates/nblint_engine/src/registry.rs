@@ -1,0 +1,265 @@
+//! The set of known rules and families, and the selectors (`NB1`, `NB101`, `ALL`, a rule name)
+//! that pick rules out of it.
+
+use std::fmt;
+
+use crate::rule::{Rule, RuleMeta};
+
+/// A configuration option a rule family declares.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionMeta {
+    /// Kebab-case key in the family's table: `max-lines`.
+    pub name: &'static str,
+    pub default: OptionValue,
+    /// One or two sentences of documentation.
+    pub doc: &'static str,
+}
+
+/// The default, and through it the type, of an option.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OptionValue {
+    Int(i64),
+    Bool(bool),
+    Str(&'static str),
+    StrList(&'static [&'static str]),
+}
+
+impl OptionValue {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            OptionValue::Int(_) => "an integer",
+            OptionValue::Bool(_) => "a boolean",
+            OptionValue::Str(_) => "a string",
+            OptionValue::StrList(_) => "a list of strings",
+        }
+    }
+}
+
+impl fmt::Display for OptionValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OptionValue::Int(v) => write!(f, "{v}"),
+            OptionValue::Bool(v) => write!(f, "{v}"),
+            OptionValue::Str(v) => write!(f, "{v:?}"),
+            OptionValue::StrList(v) => write!(f, "{v:?}"),
+        }
+    }
+}
+
+/// A rule family: its configuration table name, its rules and its options.
+#[derive(Clone, Copy)]
+pub struct Family {
+    /// Kebab-case, also the table name in configuration: `hidden-state`.
+    pub name: &'static str,
+    /// One line describing the family.
+    pub description: &'static str,
+    pub rules: &'static [&'static dyn Rule],
+    pub options: &'static [OptionMeta],
+}
+
+/// Every rule nblint knows, ordered by code.
+pub struct Registry {
+    rules: Vec<&'static dyn Rule>,
+    families: Vec<Family>,
+}
+
+impl Registry {
+    pub fn new(families: &[Family]) -> Registry {
+        let mut rules: Vec<&'static dyn Rule> =
+            families.iter().flat_map(|f| f.rules.iter().copied()).collect();
+        rules.sort_by_key(|r| r.meta().code);
+        for pair in rules.windows(2) {
+            assert_ne!(
+                pair[0].meta().code,
+                pair[1].meta().code,
+                "two rules share a code"
+            );
+        }
+        Registry {
+            rules,
+            families: families.to_vec(),
+        }
+    }
+
+    pub fn rules(&self) -> &[&'static dyn Rule] {
+        &self.rules
+    }
+
+    pub fn families(&self) -> &[Family] {
+        &self.families
+    }
+
+    pub fn family(&self, name: &str) -> Option<&Family> {
+        self.families.iter().find(|f| f.name == name)
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Index of the rule with this code or name.
+    pub fn index_of(&self, code_or_name: &str) -> Option<usize> {
+        self.rules
+            .iter()
+            .position(|r| r.meta().code == code_or_name || r.meta().name == code_or_name)
+    }
+
+    pub fn get(&self, code_or_name: &str) -> Option<&'static RuleMeta> {
+        self.index_of(code_or_name).map(|i| self.rules[i].meta())
+    }
+
+    /// Parses a selector, with a close match in the error when it names nothing.
+    pub fn selector(&self, text: &str) -> Result<Selector, UnknownSelector> {
+        let trimmed = text.trim();
+        if trimmed == "ALL" {
+            return Ok(Selector::All);
+        }
+        if let Some(i) = self.index_of(trimmed) {
+            return Ok(Selector::Rule(i));
+        }
+        let upper = trimmed.to_ascii_uppercase();
+        if upper.len() >= 2 && self.rules.iter().any(|r| r.meta().code.starts_with(&upper)) {
+            return Ok(Selector::Prefix(upper));
+        }
+        Err(UnknownSelector {
+            text: trimmed.to_string(),
+            suggestion: self.suggest(trimmed),
+        })
+    }
+
+    /// The known code, rule name or `ALL` closest to `text`, if any is close.
+    pub fn suggest(&self, text: &str) -> Option<String> {
+        let candidates = self
+            .rules
+            .iter()
+            .flat_map(|r| [r.meta().code, r.meta().name])
+            .chain(["ALL"]);
+        closest(text, candidates)
+    }
+}
+
+/// The candidate closest to `text` by edit distance, if it is close enough to be a typo.
+pub fn closest<'c>(text: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+    let lowered = text.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&lowered, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+/// A selector that names nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSelector {
+    pub text: String,
+    pub suggestion: Option<String>,
+}
+
+impl fmt::Display for UnknownSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown rule selector `{}`", self.text)?;
+        if let Some(s) = &self.suggestion {
+            write!(f, " (did you mean `{s}`?)")?;
+        }
+        Ok(())
+    }
+}
+
+/// A set of rules named in configuration or on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// Every rule, off-by-default ones included.
+    All,
+    /// Every on-by-default rule whose code starts with the prefix (`NB1` is the hidden-state
+    /// family); off-by-default rules need their exact code or name.
+    Prefix(String),
+    /// One rule, by registry index.
+    Rule(usize),
+}
+
+impl Selector {
+    pub fn matches(&self, registry: &Registry, index: usize) -> bool {
+        let meta = registry.rules[index].meta();
+        match self {
+            Selector::All => true,
+            Selector::Prefix(p) => meta.default_enabled && meta.code.starts_with(p.as_str()),
+            Selector::Rule(i) => *i == index,
+        }
+    }
+
+    /// Whether a suppression written with this selector covers a finding of `meta`: suppressions
+    /// cover off-by-default rules by prefix too.
+    pub fn covers(&self, registry: &Registry, meta: &RuleMeta) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Prefix(p) => meta.code.starts_with(p.as_str()),
+            Selector::Rule(i) => std::ptr::eq(registry.rules[*i].meta(), meta),
+        }
+    }
+}
+
+/// Which rules are on, one flag per registry index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSet(Vec<bool>);
+
+impl RuleSet {
+    pub fn defaults(registry: &Registry) -> RuleSet {
+        RuleSet(
+            registry
+                .rules
+                .iter()
+                .map(|r| r.meta().default_enabled)
+                .collect(),
+        )
+    }
+
+    pub fn empty(registry: &Registry) -> RuleSet {
+        RuleSet(vec![false; registry.len()])
+    }
+
+    pub fn contains(&self, index: usize) -> bool {
+        self.0.get(index).copied().unwrap_or(false)
+    }
+
+    pub fn set(&mut self, index: usize, on: bool) {
+        self.0[index] = on;
+    }
+
+    /// Applies one layer of selection: `select` (if any) replaces the set, then `extend` adds
+    /// and `ignore` removes.
+    pub fn apply(
+        &mut self,
+        registry: &Registry,
+        select: Option<&[Selector]>,
+        extend: &[Selector],
+        ignore: &[Selector],
+    ) {
+        if let Some(select) = select {
+            *self = RuleSet::empty(registry);
+            self.add(registry, select);
+        }
+        self.add(registry, extend);
+        for i in 0..registry.len() {
+            if ignore.iter().any(|s| s.covers(registry, registry.rules[i].meta())) {
+                self.0[i] = false;
+            }
+        }
+    }
+
+    fn add(&mut self, registry: &Registry, selectors: &[Selector]) {
+        for i in 0..registry.len() {
+            if selectors.iter().any(|s| s.matches(registry, i)) {
+                self.0[i] = true;
+            }
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().filter(|(_, on)| **on).map(|(i, _)| i)
+    }
+}

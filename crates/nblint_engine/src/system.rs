@@ -1,0 +1,125 @@
+//! The system rules (NB0xx): what the engine itself finds while reading a notebook.
+
+use nblint_notebook::CellSyntax;
+use ruff_text_size::{TextRange, TextSize};
+
+use crate::checker::Checker;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::registry::Family;
+use crate::rule::Rule;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports a file that nblint cannot read as a notebook: it is empty, binary, not UTF-8,
+    /// not JSON, or JSON that is not nbformat 3 or 4.
+    ///
+    /// ## Why is this bad?
+    /// Jupyter cannot open such a file either. It usually comes from a merge conflict resolved
+    /// by hand, a trailing comma left by an editor, or a script saved with an `.ipynb` name.
+    /// The finding points at the line and column where reading stopped.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5,}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```json
+    /// {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    /// ```
+    pub struct InvalidNotebook {
+        code: "NB001",
+        name: "invalid-notebook",
+        family: "system",
+        severity: Error,
+        default: true,
+        fix: Never,
+        visits_ast: false,
+    }
+}
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports a Python code cell that does not parse, at the first syntax error in the cell.
+    /// IPython syntax (`%magic`, `!shell`, `obj?`) is understood, and cells that are not
+    /// Python (`%%bash`, `%%sql`, cells an editor marks with another language) are not parsed.
+    ///
+    /// ## Why is this bad?
+    /// The cell fails when run, so "restart and run all" stops there and every later cell
+    /// runs without the state it expects. nblint's other rules skip the cell, so problems in
+    /// it stay hidden until it parses.
+    ///
+    /// ## Example
+    /// ```python
+    /// def total(xs:
+    ///     return sum(xs)
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// def total(xs):
+    ///     return sum(xs)
+    /// ```
+    pub struct SyntaxError {
+        code: "NB002",
+        name: "syntax-error",
+        family: "system",
+        severity: Error,
+        default: true,
+        fix: Never,
+        visits_ast: false,
+    }
+}
+
+impl Rule for InvalidNotebook {
+    fn meta(&self) -> &'static crate::RuleMeta {
+        &Self::META
+    }
+}
+
+impl Rule for SyntaxError {
+    fn meta(&self) -> &'static crate::RuleMeta {
+        &Self::META
+    }
+
+    fn check_notebook(&self, checker: &mut Checker<'_>) {
+        for (index, parsed) in checker.cells.iter().enumerate() {
+            if parsed.syntax != CellSyntax::Python {
+                continue;
+            }
+            let Some(error) = parsed.parsed.as_ref().and_then(|p| p.errors().first()) else {
+                continue;
+            };
+            let source_len = checker.notebook.cells[index].source.len();
+            let start = error.location.start().min(TextSize::try_from(source_len).unwrap_or_default());
+            let end = error.location.end().max(start).min(TextSize::try_from(source_len).unwrap_or_default());
+            let message = lowercase_first(&error.error.to_string());
+            checker.report(
+                Diagnostic::new(
+                    &Self::META,
+                    Span::cell(index, TextRange::new(start, end)),
+                    format!("syntax error: {message}"),
+                )
+                .with_help("fix the syntax; nblint's other rules skip this cell until it parses"),
+            );
+        }
+    }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if !chars.as_str().starts_with(|c: char| c.is_uppercase()) => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// The system family: always registered.
+pub const FAMILY: Family = Family {
+    name: "system",
+    description: "files that are not notebooks and cells that do not parse",
+    rules: &[&InvalidNotebook, &SyntaxError],
+    options: &[],
+};
