@@ -155,7 +155,13 @@ impl ConfigFile {
             match tool.and_then(|t| t.get_ref().get("nblint")) {
                 Some(nblint) => match nblint.get_ref() {
                     DeValue::Table(t) => t,
-                    _ => return Err(reader.error(nblint.span(), "`tool.nblint` must be a table", None)),
+                    _ => {
+                        return Err(reader.error(
+                            nblint.span(),
+                            "`tool.nblint` must be a table",
+                            None,
+                        ))
+                    }
                 },
                 None => return Ok(None),
             }
@@ -236,8 +242,7 @@ impl Reader<'_> {
                         };
                         for (option, value) in options {
                             let option_name = option.get_ref().as_ref();
-                            let Some(meta) =
-                                family.options.iter().find(|o| o.name == option_name)
+                            let Some(meta) = family.options.iter().find(|o| o.name == option_name)
                             else {
                                 return Err(self.error(
                                     option.span(),
@@ -268,7 +273,11 @@ impl Reader<'_> {
         Ok(config)
     }
 
-    fn strings(&self, value: &Item<'_>, what: &str) -> Result<Vec<(String, std::ops::Range<usize>)>, ConfigError> {
+    fn strings(
+        &self,
+        value: &Item<'_>,
+        what: &str,
+    ) -> Result<Vec<(String, std::ops::Range<usize>)>, ConfigError> {
         let DeValue::Array(items) = value.get_ref() else {
             return Err(self.error(value.span(), format!("expected a list of {what}"), None));
         };
@@ -301,7 +310,9 @@ impl Reader<'_> {
             .into_iter()
             .map(|(text, span)| match Glob::new(&text) {
                 Ok(_) => Ok(text),
-                Err(err) => Err(self.error(span, format!("invalid glob `{text}`: {}", err.kind()), None)),
+                Err(err) => {
+                    Err(self.error(span, format!("invalid glob `{text}`: {}", err.kind()), None))
+                }
             })
             .collect()
     }
@@ -314,13 +325,19 @@ impl Reader<'_> {
     ) -> Result<OptionSetting, ConfigError> {
         let setting = match (default, value.get_ref()) {
             (OptionValue::Int(_), DeValue::Integer(i)) => {
-                let parsed = i64::from_str_radix(i.as_str().replace('_', "").trim_start_matches('+'), i.radix());
+                let parsed = i64::from_str_radix(
+                    i.as_str().replace('_', "").trim_start_matches('+'),
+                    i.radix(),
+                );
                 parsed.ok().map(OptionSetting::Int)
             }
             (OptionValue::Bool(_), DeValue::Boolean(b)) => Some(OptionSetting::Bool(*b)),
             (OptionValue::Str(_), DeValue::String(s)) => Some(OptionSetting::Str(s.to_string())),
             (OptionValue::StrList(_), DeValue::Array(_)) => Some(OptionSetting::StrList(
-                self.strings(value, "strings")?.into_iter().map(|(s, _)| s).collect(),
+                self.strings(value, "strings")?
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect(),
             )),
             _ => None,
         };

@@ -130,12 +130,16 @@ pub fn lint_bytes(
         }
         report.findings.push(resolver.finding(diagnostic));
     }
-    report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report
 }
 
 fn invalid_notebook(error: &LoadError) -> Finding {
-    let position = error.position().map(|(line, column)| Position { line, column });
+    let position = error
+        .position()
+        .map(|(line, column)| Position { line, column });
     Finding {
         code: InvalidNotebook::META.code,
         name: InvalidNotebook::META.name,

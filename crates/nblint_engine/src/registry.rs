@@ -65,8 +65,10 @@ pub struct Registry {
 
 impl Registry {
     pub fn new(families: &[Family]) -> Registry {
-        let mut rules: Vec<&'static dyn Rule> =
-            families.iter().flat_map(|f| f.rules.iter().copied()).collect();
+        let mut rules: Vec<&'static dyn Rule> = families
+            .iter()
+            .flat_map(|f| f.rules.iter().copied())
+            .collect();
         rules.sort_by_key(|r| r.meta().code);
         for pair in rules.windows(2) {
             assert_ne!(
@@ -245,7 +247,10 @@ impl RuleSet {
         }
         self.add(registry, extend);
         for i in 0..registry.len() {
-            if ignore.iter().any(|s| s.covers(registry, registry.rules[i].meta())) {
+            if ignore
+                .iter()
+                .any(|s| s.covers(registry, registry.rules[i].meta()))
+            {
                 self.0[i] = false;
             }
         }
@@ -260,6 +265,10 @@ impl RuleSet {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().filter(|(_, on)| **on).map(|(i, _)| i)
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(_, on)| **on)
+            .map(|(i, _)| i)
     }
 }

@@ -207,7 +207,10 @@ mod tests {
     fn doc_comment_becomes_documentation() {
         let meta = &Sample::META;
         assert_eq!(meta.summary(), "Flags things.");
-        assert_eq!(meta.section("Why is this bad?").as_deref(), Some("Because."));
+        assert_eq!(
+            meta.section("Why is this bad?").as_deref(),
+            Some("Because.")
+        );
         assert_eq!(meta.section("Example"), None);
         assert_eq!(meta.fix.describe(), "unsafe (sometimes)");
     }

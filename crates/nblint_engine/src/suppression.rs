@@ -28,7 +28,9 @@ impl Scope {
     fn covers(&self, registry: &Registry, diagnostic: &Diagnostic) -> bool {
         match self {
             Scope::All => true,
-            Scope::Some(selectors) => selectors.iter().any(|s| s.covers(registry, diagnostic.rule)),
+            Scope::Some(selectors) => selectors
+                .iter()
+                .any(|s| s.covers(registry, diagnostic.rule)),
         }
     }
 }
@@ -52,7 +54,8 @@ fn parse_comment(registry: &Registry, comment: &str, cell_level: bool) -> Option
                 return Some(Scope::Some(parse_codes(registry, list)));
             }
             // `ignore` must not match the start of `ignore-cell`.
-            if after.is_empty() || after.starts_with(char::is_whitespace) || after.starts_with('#') {
+            if after.is_empty() || after.starts_with(char::is_whitespace) || after.starts_with('#')
+            {
                 return Some(Scope::All);
             }
         }
@@ -151,14 +154,17 @@ pub fn filter(
         };
         let suppressions =
             per_cell[cell].get_or_insert_with(|| cell_suppressions(registry, nb_cell, parsed));
-        if suppressions.cell.iter().any(|s| s.covers(registry, diagnostic)) {
+        if suppressions
+            .cell
+            .iter()
+            .any(|s| s.covers(registry, diagnostic))
+        {
             return false;
         }
         let first = parsed.lines.line_of(range.start().to_usize());
         let last = parsed.lines.line_of(range.end().to_usize());
-        !suppressions
-            .lines
-            .iter()
-            .any(|(line, scope)| (*line == first || *line == last) && scope.covers(registry, diagnostic))
+        !suppressions.lines.iter().any(|(line, scope)| {
+            (*line == first || *line == last) && scope.covers(registry, diagnostic)
+        })
     });
 }

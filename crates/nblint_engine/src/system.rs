@@ -91,8 +91,15 @@ impl Rule for SyntaxError {
                 continue;
             };
             let source_len = checker.notebook.cells[index].source.len();
-            let start = error.location.start().min(TextSize::try_from(source_len).unwrap_or_default());
-            let end = error.location.end().max(start).min(TextSize::try_from(source_len).unwrap_or_default());
+            let start = error
+                .location
+                .start()
+                .min(TextSize::try_from(source_len).unwrap_or_default());
+            let end = error
+                .location
+                .end()
+                .max(start)
+                .min(TextSize::try_from(source_len).unwrap_or_default());
             let message = lowercase_first(&error.error.to_string());
             checker.report(
                 Diagnostic::new(

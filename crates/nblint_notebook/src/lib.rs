@@ -46,12 +46,22 @@ pub fn parse_cell(cell: &Cell) -> ParsedCell {
     let parsed = match syntax {
         CellSyntax::Python => {
             let parsed = python::parse_cell(&cell.source);
-            if !parsed.errors().is_empty() && python::starts_with_automagic(&cell.source) {
-                return ParsedCell {
-                    syntax: CellSyntax::Other("automagic cell".to_string()),
-                    parsed: None,
-                    lines,
+            if !parsed.errors().is_empty() {
+                // Shell-like cells only parse as shell: they are not Python with errors.
+                let other = if let Some(name) = python::one_percent_cell_magic(&cell.source) {
+                    Some(format!("`%{name}` cell"))
+                } else if python::starts_with_automagic(&cell.source) {
+                    Some("automagic cell".to_string())
+                } else {
+                    None
                 };
+                if let Some(reason) = other {
+                    return ParsedCell {
+                        syntax: CellSyntax::Other(reason),
+                        parsed: None,
+                        lines,
+                    };
+                }
             }
             Some(parsed)
         }

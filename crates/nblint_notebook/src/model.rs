@@ -192,7 +192,10 @@ fn line_column_of(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
     let line = memchr::memchr_iter(b'\n', before).count() + 1;
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -205,7 +208,10 @@ fn json_error(text: &str, err: &serde_json::Error) -> LoadError {
         .nth(line - 1)
         .map(|l| {
             let end = (byte_column - 1).min(l.len());
-            let end = (0..=end).rev().find(|&i| l.is_char_boundary(i)).unwrap_or(0);
+            let end = (0..=end)
+                .rev()
+                .find(|&i| l.is_char_boundary(i))
+                .unwrap_or(0);
             l[..end].chars().count() + 1
         })
         .unwrap_or(byte_column);
@@ -235,59 +241,100 @@ fn strip_position(message: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Raw serde shapes (nbformat 4 and 3 together; unknown keys are skipped by serde).
 
-#[derive(Deserialize)]
-struct RawNotebook {
-    cells: Option<Vec<RawCell>>,
-    worksheets: Option<Vec<RawWorksheet>>,
-    metadata: Option<Value>,
-    nbformat: Option<Value>,
-    nbformat_minor: Option<Value>,
+/// Declares a raw shape whose fields are all optional and whose `Deserialize` lets the last of
+/// duplicated keys win, as Python's `json` module (and so Jupyter) does; serde's derive would
+/// reject such files, and real notebooks have them.
+macro_rules! lenient_struct {
+    ($(#[$doc:meta])* struct $name:ident { $($(#[$fdoc:meta])* $field:ident: $ty:ty = $key:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Default)]
+        struct $name {
+            $($(#[$fdoc])* $field: Option<$ty>,)*
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                            match key.as_ref() {
+                                $($key => out.$field = map.next_value()?,)*
+                                _ => {
+                                    map.next_value::<IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                deserializer.deserialize_map(V)
+            }
+        }
+    };
 }
 
-#[derive(Deserialize)]
-struct RawWorksheet {
-    #[serde(default)]
-    cells: Vec<RawCell>,
+lenient_struct! {
+    struct RawNotebook {
+        cells: Vec<RawCell> = "cells",
+        worksheets: Vec<RawWorksheet> = "worksheets",
+        metadata: Value = "metadata",
+        nbformat: Value = "nbformat",
+        nbformat_minor: Value = "nbformat_minor",
+    }
 }
 
-#[derive(Deserialize)]
-struct RawCell {
-    cell_type: Option<String>,
-    id: Option<String>,
-    source: Option<MultiString>,
-    /// nbformat 3 code cells.
-    input: Option<MultiString>,
-    execution_count: Option<i64>,
-    /// nbformat 3 code cells.
-    prompt_number: Option<i64>,
-    outputs: Option<Vec<RawOutput>>,
-    metadata: Option<Value>,
-    /// nbformat 3 heading cells.
-    level: Option<u32>,
-    /// nbformat 3 code cells name their language.
-    language: Option<String>,
+lenient_struct! {
+    struct RawWorksheet {
+        cells: Vec<RawCell> = "cells",
+    }
 }
 
-#[derive(Deserialize)]
-struct RawOutput {
-    output_type: Option<String>,
-    name: Option<String>,
-    /// nbformat 3 stream name.
-    stream: Option<String>,
-    text: Option<MultiString>,
-    data: Option<MimeBundle>,
-    ename: Option<String>,
-    evalue: Option<String>,
-    traceback: Option<Vec<String>>,
-    execution_count: Option<i64>,
-    prompt_number: Option<i64>,
-    // nbformat 3 keeps mime types flat on the output object.
-    html: Option<MultiString>,
-    latex: Option<MultiString>,
-    markdown: Option<MultiString>,
-    svg: Option<MultiString>,
-    javascript: Option<MultiString>,
-    json: Option<Value>,
+lenient_struct! {
+    struct RawCell {
+        cell_type: String = "cell_type",
+        id: String = "id",
+        source: MultiString = "source",
+        /// nbformat 3 code cells.
+        input: MultiString = "input",
+        execution_count: i64 = "execution_count",
+        /// nbformat 3 code cells.
+        prompt_number: i64 = "prompt_number",
+        outputs: Vec<RawOutput> = "outputs",
+        metadata: Value = "metadata",
+        /// nbformat 3 heading cells.
+        level: u32 = "level",
+        /// nbformat 3 code cells name their language.
+        language: String = "language",
+    }
+}
+
+lenient_struct! {
+    struct RawOutput {
+        output_type: String = "output_type",
+        name: String = "name",
+        /// nbformat 3 stream name.
+        stream: String = "stream",
+        text: MultiString = "text",
+        data: MimeBundle = "data",
+        ename: String = "ename",
+        evalue: String = "evalue",
+        traceback: Vec<String> = "traceback",
+        execution_count: i64 = "execution_count",
+        prompt_number: i64 = "prompt_number",
+        // nbformat 3 keeps mime types flat on the output object.
+        html: MultiString = "html",
+        latex: MultiString = "latex",
+        markdown: MultiString = "markdown",
+        svg: MultiString = "svg",
+        javascript: MultiString = "javascript",
+        json: Value = "json",
+    }
 }
 
 /// nbformat's multiline string: a string or a list of strings, joined.
@@ -345,10 +392,9 @@ impl<'de> Deserialize<'de> for MimeBundle {
                         let value: Value = map.next_value()?;
                         let text = match value {
                             Value::String(s) => s,
-                            Value::Array(items) if items.iter().all(Value::is_string) => items
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .collect::<String>(),
+                            Value::Array(items) if items.iter().all(Value::is_string) => {
+                                items.iter().filter_map(Value::as_str).collect::<String>()
+                            }
                             other => other.to_string(),
                         };
                         out.push((key, text));
@@ -384,7 +430,10 @@ impl RawNotebook {
                 ))
             }
             (Some(3), _, Some(worksheets)) => (
-                worksheets.into_iter().flat_map(|w| w.cells).collect(),
+                worksheets
+                    .into_iter()
+                    .flat_map(|w| w.cells.unwrap_or_default())
+                    .collect(),
                 Some(3),
             ),
             (Some(3), _, None) => {

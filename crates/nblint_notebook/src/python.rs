@@ -14,17 +14,139 @@ const PYTHON_CELL_MAGICS: &[&str] = &[
 /// IPython automagics: line magics that may be written without `%`. A cell that only parses
 /// with them is shell-like, not Python.
 const AUTOMAGICS: &[&str] = &[
-    "alias", "autoawait", "autocall", "automagic", "bookmark", "cat", "cd", "clear", "colors",
-    "conda", "config", "cp", "cpaste", "dhist", "dirs", "doctest_mode", "ed", "edit", "env",
-    "gui", "hist", "history", "killbgscripts", "ldir", "less", "load", "load_ext", "loadpy",
-    "logoff", "logon", "logstart", "logstate", "logstop", "ls", "lsmagic", "lx", "macro",
-    "magic", "man", "mamba", "matplotlib", "micromamba", "mkdir", "more", "mv", "notebook",
-    "page", "pastebin", "pdb", "pdef", "pdoc", "pfile", "pinfo", "pinfo2", "pip", "popd",
-    "pprint", "precision", "prun", "psearch", "psource", "pushd", "pwd", "pycat", "pylab",
-    "quickref", "recall", "rehashx", "reload_ext", "rep", "rerun", "reset", "reset_selective",
-    "rm", "rmdir", "run", "save", "sc", "set_env", "store", "sx", "system", "tb", "time",
-    "timeit", "unalias", "unload_ext", "uv", "who", "who_ls", "whos", "xdel", "xmode",
+    "alias",
+    "autoawait",
+    "autocall",
+    "automagic",
+    "bookmark",
+    "cat",
+    "cd",
+    "clear",
+    "colors",
+    "conda",
+    "config",
+    "cp",
+    "cpaste",
+    "dhist",
+    "dirs",
+    "doctest_mode",
+    "ed",
+    "edit",
+    "env",
+    "gui",
+    "hist",
+    "history",
+    "killbgscripts",
+    "ldir",
+    "less",
+    "load",
+    "load_ext",
+    "loadpy",
+    "logoff",
+    "logon",
+    "logstart",
+    "logstate",
+    "logstop",
+    "ls",
+    "lsmagic",
+    "lx",
+    "macro",
+    "magic",
+    "man",
+    "mamba",
+    "matplotlib",
+    "micromamba",
+    "mkdir",
+    "more",
+    "mv",
+    "notebook",
+    "page",
+    "pastebin",
+    "pdb",
+    "pdef",
+    "pdoc",
+    "pfile",
+    "pinfo",
+    "pinfo2",
+    "pip",
+    "popd",
+    "pprint",
+    "precision",
+    "prun",
+    "psearch",
+    "psource",
+    "pushd",
+    "pwd",
+    "pycat",
+    "pylab",
+    "quickref",
+    "recall",
+    "rehashx",
+    "reload_ext",
+    "rep",
+    "rerun",
+    "reset",
+    "reset_selective",
+    "rm",
+    "rmdir",
+    "run",
+    "save",
+    "sc",
+    "set_env",
+    "store",
+    "sx",
+    "system",
+    "tb",
+    "time",
+    "timeit",
+    "unalias",
+    "unload_ext",
+    "uv",
+    "who",
+    "who_ls",
+    "whos",
+    "xdel",
+    "xmode",
 ];
+
+/// Cell magics that Google Cloud Datalab, and kernels built like it, also accepted with one
+/// `%`: a cell whose first line is `%bash` or `%bq query` and that does not parse is one of
+/// those cells, not Python with a syntax error.
+const ONE_PERCENT_CELL_MAGICS: &[&str] = &[
+    "bash",
+    "bigquery",
+    "bq",
+    "chart",
+    "file",
+    "gcs",
+    "html",
+    "javascript",
+    "js",
+    "latex",
+    "markdown",
+    "ml",
+    "mlalpha",
+    "monitoring",
+    "perl",
+    "pymodule",
+    "ruby",
+    "script",
+    "sh",
+    "sql",
+    "storage",
+    "svg",
+    "writefile",
+];
+
+/// The name of a one-`%` cell magic on the first line (`bash` for `%bash`), if it is one of
+/// the cell magics Datalab-style kernels accepted that way.
+pub fn one_percent_cell_magic(source: &str) -> Option<&str> {
+    let first = source.lines().find(|l| !l.trim().is_empty())?.trim_start();
+    let rest = first.strip_prefix('%')?;
+    let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+    let name = &rest[..end];
+    ONE_PERCENT_CELL_MAGICS.contains(&name).then_some(name)
+}
 
 /// What a code cell holds, as far as Python rules are concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,9 +182,7 @@ pub fn classify(cell: &Cell) -> CellSyntax {
 pub fn cell_magic(source: &str) -> Option<&str> {
     let first = source.lines().find(|l| !l.trim().is_empty())?.trim_start();
     let rest = first.strip_prefix("%%")?;
-    let end = rest
-        .find(|c: char| c.is_whitespace())
-        .unwrap_or(rest.len());
+    let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
     Some(&rest[..end])
 }
 
@@ -113,6 +233,17 @@ mod tests {
         assert_eq!(cell_magic("\n%%time\nx = 1"), Some("time"));
         assert_eq!(cell_magic("%time x = 1"), None);
         assert_eq!(cell_magic("x = 1"), None);
+    }
+
+    #[test]
+    fn one_percent_cell_magics() {
+        assert_eq!(one_percent_cell_magic("%bash\necho 1"), Some("bash"));
+        assert_eq!(
+            one_percent_cell_magic("%bq query -n q\nSELECT 1"),
+            Some("bq")
+        );
+        assert_eq!(one_percent_cell_magic("%%bash\necho 1"), None);
+        assert_eq!(one_percent_cell_magic("%matplotlib inline"), None);
     }
 
     #[test]

@@ -101,7 +101,8 @@ impl<'a> RawMap<'a> {
 
     /// The raw-file position of a byte offset in a cell's decoded source.
     pub fn source_position(&self, cell: usize, offset: usize) -> Option<Position> {
-        self.source_offset(cell, offset).map(|raw| self.position(raw))
+        self.source_offset(cell, offset)
+            .map(|raw| self.position(raw))
     }
 }
 
@@ -352,7 +353,9 @@ mod tests {
 
     #[test]
     fn list_source_positions() {
-        let text = nb(r#"{"cell_type": "code", "source": ["a = 1\n", "b = \"é\"\n"], "outputs": [{"x": 1}, {}]}"#);
+        let text = nb(
+            r#"{"cell_type": "code", "source": ["a = 1\n", "b = \"é\"\n"], "outputs": [{"x": 1}, {}]}"#,
+        );
         let map = RawMap::scan(&text, false).unwrap();
         let cell = map.cell(0).unwrap();
         assert_eq!(cell.source_parts.len(), 2);

@@ -1,0 +1,104 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nblint",
+    version,
+    about = "A linter for Jupyter notebooks",
+    long_about = "A linter for Jupyter notebooks: finds what keeps a notebook from becoming \
+                  production code, points at the cell and line, and explains why it matters. \
+                  It never runs notebook code and never uses the network."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint notebooks (directories are walked for `.ipynb` files, `.gitignore` respected)
+    Check(CheckArgs),
+    /// Explain a rule: what it does, why it matters, what to write instead
+    Rule(RuleArgs),
+    /// List every rule: code, name, family, whether it is on by default, fix
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Notebooks or directories to lint [default: .]
+    pub paths: Vec<PathBuf>,
+
+    /// Rules to enable instead of the configured set: codes (NB101), prefixes (NB1), names, ALL
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+
+    /// Rules to enable in addition to the configured set
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+
+    /// Rules to disable
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Use this configuration file for every notebook instead of discovering one per directory
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// How to print findings [default: full on a terminal, concise otherwise]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub output_format: Option<OutputFormat>,
+
+    /// Write findings to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Exit with 0 even when there are findings (errors still exit with 2)
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Number of threads to lint with [default: the number of cores]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print nothing on standard error but errors
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Do not read or write the result cache (nblint has no cache yet, so this changes
+    /// nothing; it is accepted so that scripts written for it keep working)
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Graphical diagnostics with the cell's code as the snippet
+    Full,
+    /// One line per finding: `path:cell N:line:col: CODE message`
+    Concise,
+    /// A JSON array with every field of every finding
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RuleArgs {
+    /// A rule code or name
+    #[arg(required_unless_present = "all")]
+    pub rule: Option<String>,
+
+    /// Explain every rule
+    #[arg(long, conflicts_with = "rule")]
+    pub all: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Print the table as JSON
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,224 @@
+//! Finding the notebooks to lint and the settings that govern each of them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use nblint_engine::config::CONFIG_FILES;
+use nblint_engine::{ConfigError, ConfigFile, Overrides, Registry, Settings};
+
+/// Resolves the settings for a directory: the nearest configuration file above it, or the
+/// one given with `--config`, with command-line overrides on top. Cached per directory.
+pub struct SettingsResolver {
+    registry: &'static Registry,
+    overrides: Overrides,
+    fixed: Option<Arc<Settings>>,
+    cwd: PathBuf,
+    cache: HashMap<PathBuf, Arc<Settings>>,
+}
+
+impl SettingsResolver {
+    pub fn new(
+        registry: &'static Registry,
+        overrides: Overrides,
+        config: Option<&Path>,
+        cwd: PathBuf,
+    ) -> Result<SettingsResolver, ConfigError> {
+        let fixed = match config {
+            Some(path) => {
+                let path = absolute(&cwd, path);
+                let file = ConfigFile::load(&path, registry)?.ok_or_else(|| ConfigError {
+                    path: Some(path.clone()),
+                    position: None,
+                    message: "this pyproject.toml has no `[tool.nblint]` table".to_string(),
+                    suggestion: None,
+                })?;
+                let root = file.root().to_path_buf();
+                Some(Arc::new(Settings::resolve(
+                    registry,
+                    Some(&file),
+                    &root,
+                    &overrides,
+                )))
+            }
+            None => None,
+        };
+        Ok(SettingsResolver {
+            registry,
+            overrides,
+            fixed,
+            cwd,
+            cache: HashMap::new(),
+        })
+    }
+
+    /// Settings for files in the absolute directory `dir`.
+    pub fn for_dir(&mut self, dir: &Path) -> Result<Arc<Settings>, ConfigError> {
+        if let Some(fixed) = &self.fixed {
+            return Ok(fixed.clone());
+        }
+        if let Some(settings) = self.cache.get(dir) {
+            return Ok(settings.clone());
+        }
+        let mut found = None;
+        for name in CONFIG_FILES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                if let Some(file) = ConfigFile::load(&candidate, self.registry)? {
+                    found = Some(file);
+                    break;
+                }
+            }
+        }
+        let settings = match (found, dir.parent()) {
+            (Some(file), _) => Arc::new(Settings::resolve(
+                self.registry,
+                Some(&file),
+                dir,
+                &self.overrides,
+            )),
+            (None, Some(parent)) => self.for_dir(parent)?,
+            (None, None) => Arc::new(Settings::resolve(
+                self.registry,
+                None,
+                &self.cwd,
+                &self.overrides,
+            )),
+        };
+        self.cache.insert(dir.to_path_buf(), settings.clone());
+        Ok(settings)
+    }
+}
+
+pub fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    }
+}
+
+/// A notebook to lint.
+pub struct Target {
+    /// The path as the user will see it: as given, or joined under a given directory.
+    pub display: PathBuf,
+    pub absolute: PathBuf,
+    pub settings: Arc<Settings>,
+}
+
+/// What discovery found: the notebooks, and paths that could not be read.
+pub struct Discovered {
+    pub targets: Vec<Target>,
+    pub errors: Vec<String>,
+}
+
+/// Walks the given paths. Files named explicitly are linted whatever their name; directories
+/// are walked for `*.ipynb`, respecting `.gitignore` and pruning what `exclude` matches.
+pub fn discover(
+    paths: &[PathBuf],
+    resolver: SettingsResolver,
+    cwd: &Path,
+) -> Result<Discovered, ConfigError> {
+    let resolver = Arc::new(Mutex::new(resolver));
+    // The walk's filter has to be `'static`, so a configuration error found inside it is
+    // parked here and returned after the walk.
+    let failure: Arc<Mutex<Option<ConfigError>>> = Arc::default();
+    let settings_for = |dir: &Path| {
+        resolver
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .for_dir(dir)
+    };
+    let mut targets = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let abs = absolute(cwd, path);
+        if abs.is_file() {
+            let settings = settings_for(abs.parent().unwrap_or(cwd))?;
+            targets.push(Target {
+                display: path.clone(),
+                absolute: abs,
+                settings,
+            });
+            continue;
+        }
+        if !abs.is_dir() {
+            errors.push(format!("{}: no such file or directory", path.display()));
+            continue;
+        }
+        let mut walker = ignore::WalkBuilder::new(&abs);
+        walker
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .ignore(false)
+            .parents(true)
+            .sort_by_file_name(|a, b| a.cmp(b));
+        {
+            let resolver = resolver.clone();
+            let failure = failure.clone();
+            let root = abs.clone();
+            walker.filter_entry(move |entry| {
+                let path = entry.path();
+                if path == root {
+                    return true;
+                }
+                let parent = path.parent().unwrap_or(&root);
+                let settings = resolver
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .for_dir(parent);
+                match settings {
+                    Ok(settings) => !settings.is_excluded(path),
+                    Err(err) => {
+                        failure
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .get_or_insert(err);
+                        false
+                    }
+                }
+            });
+        }
+        for entry in walker.build() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    errors.push(err.to_string());
+                    continue;
+                }
+            };
+            let entry_path = entry.path();
+            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+            if !is_file || entry_path.extension().is_none_or(|e| e != "ipynb") {
+                continue;
+            }
+            let relative = entry_path.strip_prefix(&abs).unwrap_or(entry_path);
+            let settings = settings_for(entry_path.parent().unwrap_or(&abs))?;
+            let display = if path == Path::new(".") {
+                relative.to_path_buf()
+            } else {
+                path.join(relative)
+            };
+            targets.push(Target {
+                display,
+                absolute: entry_path.to_path_buf(),
+                settings,
+            });
+        }
+        if let Some(err) = failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            return Err(err);
+        }
+    }
+    // The same notebook named twice (a file and its directory) is linted once.
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|t| seen.insert(t.absolute.clone()));
+    targets.sort_by(|a, b| a.display.cmp(&b.display));
+    Ok(Discovered { targets, errors })
+}

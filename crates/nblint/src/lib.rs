@@ -1,0 +1,349 @@
+//! The `nblint` binary: the command line, file discovery, the parallel lint over files, and
+//! the reporters. It wires the rule families into the engine's registry; it holds no rule
+//! logic of its own.
+//!
+//! Machine formats go to standard output (or `--output-file`) and nothing else does; progress,
+//! skipped files and the summary go to standard error.
+
+pub mod cli;
+pub mod discover;
+pub mod report;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use clap::Parser;
+use nblint_engine::{FileReport, Overrides, Registry, Selector};
+use rayon::prelude::*;
+
+use cli::{CheckArgs, Cli, Command, OutputFormat, RuleArgs, RulesArgs};
+use discover::{discover, SettingsResolver, Target};
+
+/// Exit status: no findings.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit status: findings.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit status: a usage, configuration, I/O or internal error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Every rule family nblint ships, in code order.
+pub fn families() -> Vec<nblint_engine::Family> {
+    vec![nblint_engine::system::FAMILY]
+}
+
+/// The registry of every rule, built once.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| Registry::new(&families()))
+}
+
+/// What the binary knows of the terminal it runs in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Terminal {
+    pub stdout_is_terminal: bool,
+    pub color: bool,
+}
+
+/// Runs nblint with `args` (the program name first) and returns the exit status.
+pub fn run<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write, terminal: Terminal) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let text = if terminal.color {
+                err.render().ansi().to_string()
+            } else {
+                err.render().to_string()
+            };
+            return if err.use_stderr() {
+                let _ = write!(stderr, "{text}");
+                EXIT_ERROR
+            } else {
+                let _ = write!(stdout, "{text}");
+                EXIT_CLEAN
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check(args, stdout, stderr, terminal),
+        Command::Rule(args) => explain(&args, stdout),
+        Command::Rules(args) => list_rules(&args, stdout),
+    };
+    match result {
+        Ok(status) => status,
+        Err(message) => {
+            let _ = writeln!(stderr, "error: {message}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn selectors(registry: &Registry, texts: &[String]) -> Result<Vec<Selector>, String> {
+    texts
+        .iter()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| registry.selector(t).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// The outcome of one file.
+enum Outcome {
+    Linted(FileReport),
+    Failed(String),
+}
+
+fn lint_target(target: &Target, registry: &'static Registry) -> Outcome {
+    let bytes = match std::fs::read(&target.absolute) {
+        Ok(bytes) => bytes,
+        Err(err) => return Outcome::Failed(format!("{}: {err}", target.display.display())),
+    };
+    let rules = target.settings.rules_for(registry, &target.absolute);
+    let linted = catch_unwind(AssertUnwindSafe(|| {
+        nblint_engine::lint_bytes(&target.display, &bytes, registry, &target.settings, &rules)
+    }));
+    match linted {
+        Ok(report) => Outcome::Linted(report),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Outcome::Failed(format!(
+                "{}: internal error while linting ({what}); this is a bug in nblint, please report it",
+                target.display.display()
+            ))
+        }
+    }
+}
+
+fn check(
+    args: CheckArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    terminal: Terminal,
+) -> Result<u8, String> {
+    let registry = registry();
+    let overrides = Overrides {
+        select: args
+            .select
+            .as_deref()
+            .map(|s| selectors(registry, s))
+            .transpose()?,
+        extend_select: selectors(registry, &args.extend_select)?,
+        ignore: selectors(registry, &args.ignore)?,
+    };
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let resolver = SettingsResolver::new(registry, overrides, args.config.as_deref(), cwd.clone())
+        .map_err(|e| e.to_string())?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let discovered = discover(&paths, resolver, &cwd).map_err(|e| e.to_string())?;
+
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = args.threads.filter(|&n| n > 0) {
+        pool = pool.num_threads(threads);
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let outcomes: Vec<Outcome> = pool.install(|| {
+        discovered
+            .targets
+            .par_iter()
+            .map(|target| lint_target(target, registry))
+            .collect()
+    });
+
+    let mut errors = discovered.errors;
+    let mut reports = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Linted(report) => reports.push(report),
+            Outcome::Failed(message) => errors.push(message),
+        }
+    }
+
+    let format = args
+        .output_format
+        .unwrap_or(if terminal.stdout_is_terminal {
+            OutputFormat::Full
+        } else {
+            OutputFormat::Concise
+        });
+    let written = match &args.output_file {
+        Some(path) => std::fs::File::create(path)
+            .and_then(|file| {
+                let mut file = std::io::BufWriter::new(file);
+                report::write(format, &reports, &mut file, false)?;
+                file.flush()
+            })
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => report::write(format, &reports, stdout, terminal.color)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("cannot write the report: {e}")),
+    };
+    if let Err(message) = written {
+        errors.push(message);
+    }
+
+    let findings = report::count(&reports);
+    let skipped: Vec<&FileReport> = reports.iter().filter(|r| r.skipped.is_some()).collect();
+    for message in &errors {
+        let _ = writeln!(stderr, "error: {message}");
+    }
+    if !args.quiet {
+        for report in &skipped {
+            let _ = writeln!(
+                stderr,
+                "skipped {}: {}",
+                report.path.display(),
+                report.skipped.as_deref().unwrap_or_default()
+            );
+        }
+        let files = reports.len();
+        let with_findings = reports.iter().filter(|r| !r.findings.is_empty()).count();
+        let summary = if findings == 0 {
+            format!(
+                "All checks passed ({files} {} checked",
+                plural(files, "notebook")
+            )
+        } else {
+            format!(
+                "Found {findings} {} in {with_findings} {} ({files} checked",
+                plural(findings, "finding"),
+                plural(with_findings, "notebook")
+            )
+        };
+        let skipped_note = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(", {} skipped as not Python", skipped.len())
+        };
+        let _ = writeln!(stderr, "{summary}{skipped_note}).");
+    }
+
+    Ok(if !errors.is_empty() {
+        EXIT_ERROR
+    } else if findings > 0 && !args.exit_zero {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// The text `nblint rule` prints for one rule.
+pub fn explanation(meta: &nblint_engine::RuleMeta) -> String {
+    format!(
+        "# {code} {name}\n\nFamily: {family} · Severity: {severity} · {default} · Fix: {fix}\n\n{doc}",
+        code = meta.code,
+        name = meta.name,
+        family = meta.family,
+        severity = meta.severity.as_str(),
+        default = if meta.default_enabled {
+            "on by default"
+        } else {
+            "off by default"
+        },
+        fix = meta.fix.describe(),
+        doc = meta.documentation(),
+    )
+}
+
+fn explain(args: &RuleArgs, stdout: &mut dyn Write) -> Result<u8, String> {
+    let registry = registry();
+    let metas: Vec<_> = if args.all {
+        registry.rules().iter().map(|r| r.meta()).collect()
+    } else {
+        let wanted = args.rule.as_deref().unwrap_or_default();
+        let meta = registry
+            .get(wanted)
+            .or_else(|| registry.get(&wanted.to_ascii_uppercase()))
+            .ok_or_else(|| {
+                let mut message = format!("unknown rule `{wanted}`");
+                if let Some(s) = registry.suggest(wanted) {
+                    message.push_str(&format!(" (did you mean `{s}`?)"));
+                }
+                message
+            })?;
+        vec![meta]
+    };
+    let texts: Vec<String> = metas.into_iter().map(explanation).collect();
+    writeln!(stdout, "{}", texts.join("\n")).map_err(|e| e.to_string())?;
+    Ok(EXIT_CLEAN)
+}
+
+fn list_rules(args: &RulesArgs, stdout: &mut dyn Write) -> Result<u8, String> {
+    let registry = registry();
+    let text = if args.json {
+        let rows: Vec<serde_json::Value> = registry
+            .rules()
+            .iter()
+            .map(|r| {
+                let m = r.meta();
+                serde_json::json!({
+                    "code": m.code,
+                    "name": m.name,
+                    "family": m.family,
+                    "severity": m.severity.as_str(),
+                    "default": m.default_enabled,
+                    "fix": m.fix.describe(),
+                    "summary": m.summary(),
+                })
+            })
+            .collect();
+        serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+    } else {
+        let mut rows = vec![[
+            "code".to_string(),
+            "name".to_string(),
+            "family".to_string(),
+            "default".to_string(),
+            "fix".to_string(),
+        ]];
+        for rule in registry.rules() {
+            let m = rule.meta();
+            rows.push([
+                m.code.to_string(),
+                m.name.to_string(),
+                m.family.to_string(),
+                if m.default_enabled { "on" } else { "off" }.to_string(),
+                m.fix.describe().to_string(),
+            ]);
+        }
+        let widths: Vec<usize> = (0..5)
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        rows.iter()
+            .map(|row| {
+                let cells: Vec<String> = row
+                    .iter()
+                    .zip(&widths)
+                    .map(|(cell, w)| format!("{cell:<w$}"))
+                    .collect();
+                cells.join("  ").trim_end().to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    writeln!(stdout, "{text}").map_err(|e| e.to_string())?;
+    Ok(EXIT_CLEAN)
+}

@@ -1,0 +1,51 @@
+//! Reporters: one module per output format. Every reporter reads the same resolved findings
+//! and writes to the writer it is given, nothing else.
+
+pub mod concise;
+pub mod full;
+pub mod json;
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use nblint_engine::{FileReport, Finding, Location};
+
+use crate::cli::OutputFormat;
+
+/// Writes every finding of `reports` (already sorted by path) in `format`.
+pub fn write(
+    format: OutputFormat,
+    reports: &[FileReport],
+    out: &mut dyn Write,
+    color: bool,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Full => full::write(reports, out, color),
+        OutputFormat::Concise => concise::write(reports, out),
+        OutputFormat::Json => json::write(reports, out),
+    }
+}
+
+/// `path:cell N:line:col` for cell findings, `path:line:col` for findings about the raw file.
+pub fn header(path: &Path, location: &Location) -> String {
+    let path = path.display();
+    match (location.cell, location.start, location.file_start) {
+        (Some(cell), Some(start), _) => {
+            format!("{path}:cell {cell}:{}:{}", start.line, start.column)
+        }
+        (_, _, Some(file)) => format!("{path}:{}:{}", file.line, file.column),
+        _ => path.to_string(),
+    }
+}
+
+/// Number of findings over all reports.
+pub fn count(reports: &[FileReport]) -> usize {
+    reports.iter().map(|r| r.findings.len()).sum()
+}
+
+/// Findings of all reports with their paths, in output order.
+pub fn all(reports: &[FileReport]) -> impl Iterator<Item = (&Path, &Finding)> {
+    reports
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (r.path.as_path(), f)))
+}
