@@ -200,7 +200,7 @@ impl Selector {
         match self {
             Selector::All => true,
             Selector::Prefix(p) => meta.code.starts_with(p.as_str()),
-            Selector::Rule(i) => std::ptr::eq(registry.rules[*i].meta(), meta),
+            Selector::Rule(i) => registry.rules[*i].meta().code == meta.code,
         }
     }
 }

@@ -184,7 +184,6 @@ macro_rules! declare_rule {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     declare_rule! {
         /// ## What it does

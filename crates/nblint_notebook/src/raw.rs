@@ -317,11 +317,15 @@ impl Scanner<'_> {
         let mut input = None;
         let mut input_parts = Vec::new();
         let object = self.object(|s, key| {
+            // A duplicated key is read like Python's `json` reads it: the last one wins.
             if s.key_is(&key, "source") {
+                source_parts.clear();
                 source = Some(s.multiline(&mut source_parts)?);
             } else if v3 && s.key_is(&key, "input") {
+                input_parts.clear();
                 input = Some(s.multiline(&mut input_parts)?);
             } else if s.key_is(&key, "outputs") {
+                cell.outputs.clear();
                 s.array(|s| {
                     cell.outputs.push(s.skip_value()?);
                     Some(())
@@ -406,6 +410,15 @@ mod tests {
         let map = RawMap::scan(&text, false).unwrap();
         let raw = map.source_offset(0, 0).unwrap();
         assert_eq!(&text[raw..raw + 1], "y");
+    }
+
+    #[test]
+    fn duplicated_source_keys_last_one_wins() {
+        let text = nb(r#"{"cell_type": "code", "source": ["a\n", "b"], "source": ["z"]}"#);
+        let map = RawMap::scan(&text, false).unwrap();
+        assert_eq!(map.cell(0).unwrap().source_parts.len(), 1);
+        let raw = map.source_offset(0, 0).unwrap();
+        assert_eq!(&text[raw..raw + 1], "z");
     }
 
     #[test]

@@ -1,0 +1,69 @@
+//! Helpers for nblint's end-to-end tests: running the CLI in process, finding fixtures and
+//! the shared corpus.
+
+use std::path::{Path, PathBuf};
+
+/// What one run of the CLI produced.
+#[derive(Debug)]
+pub struct Run {
+    pub status: u8,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `nblint <args>` in this process, as if from a pipe (no terminal, no colour).
+pub fn nblint(args: &[&str]) -> Run {
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let argv = std::iter::once("nblint").chain(args.iter().copied());
+    let status = nblint::run(argv, &mut stdout, &mut stderr, nblint::Terminal::default());
+    Run {
+        status,
+        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// The directory of the hand-written fixture notebooks, relative to the package (the test's
+/// working directory), so that paths in snapshots are stable.
+pub fn fixtures() -> &'static Path {
+    Path::new("fixtures")
+}
+
+/// The shared corpus directory (`../shared` beside the repository), or `None` with a printed
+/// reason: tests that need it skip, so the project tests cleanly on its own.
+pub fn shared(sub: &str) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared")
+        .join(sub);
+    if root.exists() {
+        Some(root)
+    } else {
+        println!(
+            "skipped: {} is absent (the shared corpus lives beside the repository)",
+            root.display()
+        );
+        None
+    }
+}
+
+/// Every `.ipynb` under a directory, sorted.
+pub fn notebooks_under(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "ipynb") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
+}

@@ -1,0 +1,108 @@
+//! nblint over the real notebooks in the shared corpus: no panic, exactly the invalid files
+//! reported as NB001, every position inside the cell it names. Skips when the corpus is absent.
+
+use std::collections::BTreeSet;
+
+use nblint_tests::{nblint, shared};
+
+/// The notebooks of the dev corpus that are not valid JSON at their pinned commit.
+const INVALID_JSON: [&str; 5] = [
+    "blogs__t2t__translate_ende.ipynb",
+    "courses__machine_learning__cloudmle__cloudmle.ipynb",
+    "courses__machine_learning__deepdive2__machine_learning_in_the_enterprise__labs__sdk_custom_xgboost.ipynb",
+    "courses__machine_learning__deepdive2__machine_learning_in_the_enterprise__solutions__sdk_custom_xgboost.ipynb",
+    "courses__machine_learning__deepdive__09_sequence__poetry.ipynb",
+];
+
+#[test]
+fn dev_corpus_invalid_files_and_positions() {
+    let Some(dev) = shared("corpus/dev") else {
+        return;
+    };
+    let run = nblint(&[
+        "check",
+        dev.to_str().unwrap(),
+        "--output-format",
+        "json",
+        "--exit-zero",
+    ]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+
+    // Python's json module is the reference for "invalid JSON"; the corpus README lists five.
+    let nb001: BTreeSet<String> = findings
+        .iter()
+        .filter(|f| f["code"] == "NB001")
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            path.rsplit('/').next().unwrap().to_string()
+        })
+        .collect();
+    let expected: BTreeSet<String> = INVALID_JSON.iter().map(|s| s.to_string()).collect();
+    assert_eq!(nb001, expected);
+
+    // Every cell position lies inside the cell it names, and its raw position is where the
+    // cell's source is written.
+    let mut checked = 0;
+    for finding in findings.iter().filter(|f| !f["cell"].is_null()) {
+        let path = finding["path"].as_str().unwrap();
+        let bytes = std::fs::read(path).unwrap();
+        let notebook = nblint_notebook::Notebook::from_bytes(&bytes).unwrap();
+        let cell = finding["cell"].as_u64().unwrap() as usize;
+        assert!(cell >= 1 && cell <= notebook.cells.len(), "{finding}");
+        let source = &notebook.cells[cell - 1].source;
+        let lines = nblint_notebook::LineIndex::new(source);
+        for (line_key, column_key) in [("line", "column"), ("end_line", "end_column")] {
+            let position = nblint_notebook::Position {
+                line: finding[line_key].as_u64().unwrap() as usize,
+                column: finding[column_key].as_u64().unwrap() as usize,
+            };
+            assert!(
+                lines.offset(source, position).is_some(),
+                "{path}: {position:?} is outside cell {cell}"
+            );
+        }
+        let file_line = finding["file_line"].as_u64().unwrap() as usize;
+        let text = std::str::from_utf8(&bytes).unwrap();
+        assert!(file_line <= text.lines().count(), "{finding}");
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} cell findings");
+}
+
+#[test]
+fn ruff_fixtures_never_crash() {
+    let Some(fixtures) = shared("corpus/ruff-fixtures") else {
+        return;
+    };
+    let run = nblint(&[
+        "check",
+        fixtures.to_str().unwrap(),
+        "--output-format",
+        "concise",
+        "--exit-zero",
+    ]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+    for name in [
+        "not_json.ipynb",
+        "wrong_schema.ipynb",
+        "invalid_extension.ipynb",
+    ] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.contains(name) && l.contains(" NB001 ")),
+            "{name} not reported as NB001:\n{}",
+            run.stdout
+        );
+    }
+    // The `.json` cell fixtures are not notebooks and are not walked; given by name, each is
+    // a finding (not a notebook) or nothing, never a crash.
+    for entry in std::fs::read_dir(fixtures.join("cell")).unwrap() {
+        let path = entry.unwrap().path();
+        let run = nblint(&["check", path.to_str().unwrap(), "--exit-zero"]);
+        assert_eq!(run.status, 0, "{}: {}", path.display(), run.stderr);
+    }
+}
