@@ -1,0 +1,98 @@
+//! The rule documentation: every rule's doc comment has the required sections, and the pages
+//! in `docs/rules/` are exactly what the doc comments generate.
+//!
+//! After changing a rule's doc comment, regenerate with
+//! `NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test docs`.
+
+use std::path::{Path, PathBuf};
+
+use nblint_engine::FixAvailability;
+
+fn docs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules")
+}
+
+fn page_name(meta: &nblint_engine::RuleMeta) -> String {
+    format!("{}-{}.md", meta.code, meta.name)
+}
+
+fn generated_pages() -> Vec<(String, String)> {
+    let registry = nblint::registry();
+    let mut pages: Vec<(String, String)> = registry
+        .rules()
+        .iter()
+        .map(|r| (page_name(r.meta()), nblint::explanation(r.meta())))
+        .collect();
+    let mut index = String::from(
+        "# Rules\n\nGenerated from the rules' doc comments; do not edit by hand.\n\n\
+         | code | name | family | default | fix |\n|---|---|---|---|---|\n",
+    );
+    for rule in registry.rules() {
+        let m = rule.meta();
+        index.push_str(&format!(
+            "| [{code}]({page}) | {name} | {family} | {default} | {fix} |\n",
+            code = m.code,
+            page = page_name(m),
+            name = m.name,
+            family = m.family,
+            default = if m.default_enabled { "on" } else { "off" },
+            fix = m.fix.describe(),
+        ));
+    }
+    pages.push(("README.md".to_string(), index));
+    pages
+}
+
+#[test]
+fn every_rule_has_the_required_sections() {
+    for rule in nblint::registry().rules() {
+        let meta = rule.meta();
+        let mut required = vec!["What it does", "Why is this bad?", "Example", "Use instead"];
+        if meta.fix != FixAvailability::Never {
+            required.push("Fix safety");
+        }
+        for section in required {
+            let text = meta.section(section).unwrap_or_default();
+            assert!(
+                !text.trim().is_empty(),
+                "{} lacks a `## {section}` section",
+                meta.code
+            );
+        }
+        assert!(
+            meta.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{}: names are kebab-case",
+            meta.code
+        );
+    }
+}
+
+#[test]
+fn generated_docs_are_up_to_date() {
+    let dir = docs_dir();
+    let update = std::env::var_os("NBLINT_UPDATE_DOCS").is_some();
+    let pages = generated_pages();
+    if update {
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+    }
+    for (name, text) in &pages {
+        let path = dir.join(name);
+        if update {
+            std::fs::write(&path, text).unwrap();
+            continue;
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            &on_disk,
+            text,
+            "docs/rules/{name} is stale: run NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test docs"
+        );
+    }
+    let on_disk = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(on_disk, pages.len(), "docs/rules holds pages no rule generates");
+}
