@@ -94,5 +94,9 @@ fn generated_docs_are_up_to_date() {
         );
     }
     let on_disk = std::fs::read_dir(&dir).unwrap().count();
-    assert_eq!(on_disk, pages.len(), "docs/rules holds pages no rule generates");
+    assert_eq!(
+        on_disk,
+        pages.len(),
+        "docs/rules holds pages no rule generates"
+    );
 }
