@@ -119,3 +119,91 @@ impl<'ast> SourceOrderVisitor<'ast> for Walker<'_, '_> {
         source_order::walk_expr(self, expr);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use nblint_notebook::{parse_cell, Notebook};
+    use ruff_python_ast::{Expr, Stmt};
+    use ruff_text_size::Ranged;
+
+    use super::Checker;
+    use crate::config::{Overrides, Settings};
+    use crate::diagnostic::{Diagnostic, Span};
+    use crate::registry::{Family, Registry};
+    use crate::rule::Rule;
+
+    static STMTS: AtomicUsize = AtomicUsize::new(0);
+    static CELLS: AtomicUsize = AtomicUsize::new(0);
+
+    crate::declare_rule! {
+        /// ## What it does
+        /// Reports every integer literal; counts statements and cells.
+        pub struct Probe {
+            code: "NB990",
+            name: "probe",
+            family: "test",
+            severity: Warning,
+            default: true,
+            fix: Never,
+            visits_ast: true,
+        }
+    }
+
+    impl Rule for Probe {
+        fn meta(&self) -> &'static crate::RuleMeta {
+            &Self::META
+        }
+        fn check_cell(&self, _checker: &mut Checker<'_>) {
+            CELLS.fetch_add(1, Ordering::Relaxed);
+        }
+        fn check_stmt(&self, _stmt: &Stmt, _checker: &mut Checker<'_>) {
+            STMTS.fetch_add(1, Ordering::Relaxed);
+        }
+        fn check_expr(&self, expr: &Expr, checker: &mut Checker<'_>) {
+            if expr.is_number_literal_expr() {
+                let span = Span::cell(checker.cell_index(), expr.range());
+                checker.report(Diagnostic::new(&Self::META, span, "a number"));
+            }
+        }
+    }
+
+    #[test]
+    fn each_python_cell_is_walked_once_in_source_order() {
+        let text = r##"{"cells": [
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "x = 1\nif x:\n    y = [2, 3]\n"},
+            {"cell_type": "markdown", "metadata": {}, "source": "4"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "%%bash\necho 5\n"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "z = (6\n"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "%time w = 7\n"}
+        ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"##;
+        let notebook = Notebook::from_str(text).unwrap();
+        let cells: Vec<_> = notebook.cells.iter().map(parse_cell).collect();
+        let family = Family {
+            name: "test",
+            description: "",
+            rules: &[&Probe],
+            options: &[],
+        };
+        let registry = Registry::new(&[family]);
+        let settings = Settings::resolve(&registry, None, Path::new("."), &Overrides::default());
+        let mut checker = Checker::new(Path::new("x.ipynb"), &notebook, &cells, &settings);
+        checker.run(&[&Probe]);
+        let found: Vec<(usize, u32)> = checker
+            .into_diagnostics()
+            .iter()
+            .map(|d| match d.span {
+                Span::Cell { cell, range } => (cell, u32::from(range.start())),
+                Span::File { .. } => unreachable!("the probe reports cell spans"),
+            })
+            .collect();
+        // Markdown, `%%bash` and the cell with a syntax error are not walked; the line magic
+        // `%time` is an escape, not Python, so its `7` is not an expression either.
+        assert_eq!(found, vec![(0, 4), (0, 21), (0, 24)]);
+        assert_eq!(CELLS.load(Ordering::Relaxed), 2);
+        // `x = 1`, `if`, `y = ...` in cell 1 and the escape command in cell 5.
+        assert_eq!(STMTS.load(Ordering::Relaxed), 4);
+    }
+}
