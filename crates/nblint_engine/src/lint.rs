@@ -88,8 +88,10 @@ pub fn lint_bytes(
         path: path.to_path_buf(),
         ..FileReport::default()
     };
-    let notebook = match Notebook::from_bytes(bytes) {
-        Ok(notebook) => notebook,
+    let loaded = nblint_notebook::decode_text(bytes)
+        .and_then(|text| Notebook::from_str(text).map(|notebook| (text, notebook)));
+    let (text, notebook) = match loaded {
+        Ok(loaded) => loaded,
         Err(error) => {
             let nb001 = registry.index_of(InvalidNotebook::META.code);
             if nb001.is_some_and(|i| rules.contains(i)) {
@@ -111,7 +113,6 @@ pub fn lint_bytes(
     if diagnostics.is_empty() {
         return report;
     }
-    let text = nblint_notebook::decode_text(bytes).unwrap_or_default();
     let raw = RawMap::scan(text, notebook.upgraded_from == Some(3));
     let resolver = Resolver {
         notebook: &notebook,

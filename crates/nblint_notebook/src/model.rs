@@ -174,7 +174,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<&str, LoadError> {
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.contains(&0) {
+    if memchr::memchr(0, bytes).is_some() {
         return Err(not_json("the file is binary, not a JSON notebook"));
     }
     std::str::from_utf8(bytes).map_err(|err| {
