@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use nblint_engine::config::CONFIG_FILES;
+use nblint_engine::config::config_in_dir;
 use nblint_engine::{ConfigError, ConfigFile, Overrides, Registry, Settings};
 
 /// Resolves the settings for a directory: the nearest configuration file above it, or the
@@ -60,16 +60,7 @@ impl SettingsResolver {
         if let Some(settings) = self.cache.get(dir) {
             return Ok(settings.clone());
         }
-        let mut found = None;
-        for name in CONFIG_FILES {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                if let Some(file) = ConfigFile::load(&candidate, self.registry)? {
-                    found = Some(file);
-                    break;
-                }
-            }
-        }
+        let found = config_in_dir(dir, self.registry)?;
         let settings = match (found, dir.parent()) {
             (Some(file), _) => Arc::new(Settings::resolve(
                 self.registry,

@@ -481,16 +481,15 @@ impl Settings {
     }
 }
 
-/// The configuration file that governs files in `dir`: the first of [`CONFIG_FILES`] found in
-/// `dir` or its ancestors (a `pyproject.toml` counts only with a `[tool.nblint]` table).
-pub fn find_config(dir: &Path, registry: &Registry) -> Result<Option<ConfigFile>, ConfigError> {
-    for ancestor in dir.ancestors() {
-        for name in CONFIG_FILES {
-            let candidate = ancestor.join(name);
-            if candidate.is_file() {
-                if let Some(config) = ConfigFile::load(&candidate, registry)? {
-                    return Ok(Some(config));
-                }
+/// The configuration file that sits in `dir` itself: the first of [`CONFIG_FILES`] there (a
+/// `pyproject.toml` counts only with a `[tool.nblint]` table). Callers walk up the ancestors,
+/// caching per directory, when `dir` has none.
+pub fn config_in_dir(dir: &Path, registry: &Registry) -> Result<Option<ConfigFile>, ConfigError> {
+    for name in CONFIG_FILES {
+        let candidate = dir.join(name);
+        if candidate.is_file() {
+            if let Some(config) = ConfigFile::load(&candidate, registry)? {
+                return Ok(Some(config));
             }
         }
     }
