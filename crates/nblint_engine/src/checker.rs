@@ -1,14 +1,18 @@
 //! The lint context handed to rules, and the one-pass AST walk that feeds them.
 
+use std::cell::OnceCell;
 use std::path::Path;
+use std::rc::Rc;
 
 use nblint_notebook::{Cell, Notebook, ParsedCell};
 use ruff_python_ast::visitor::source_order::{self, SourceOrderVisitor};
 use ruff_python_ast::{Expr, Stmt};
 
 use crate::config::Settings;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Span};
 use crate::rule::Rule;
+use crate::semantic::SemanticIndex;
+use ruff_text_size::{TextRange, TextSize};
 
 /// What a rule sees while it runs: the notebook, every cell's parse, the settings, the cell
 /// being walked, and the place to report findings.
@@ -19,6 +23,7 @@ pub struct Checker<'a> {
     pub settings: &'a Settings,
     cell: usize,
     diagnostics: Vec<Diagnostic>,
+    semantic: OnceCell<Rc<SemanticIndex>>,
 }
 
 impl<'a> Checker<'a> {
@@ -35,6 +40,7 @@ impl<'a> Checker<'a> {
             settings,
             cell: 0,
             diagnostics: Vec::new(),
+            semantic: OnceCell::new(),
         }
     }
 
@@ -54,6 +60,21 @@ impl<'a> Checker<'a> {
     /// The source of the cell being walked.
     pub fn source(&self) -> &'a str {
         &self.notebook.cells[self.cell].source
+    }
+
+    /// The notebook's cross-cell semantic index, built on first use and shared by every rule.
+    pub fn semantic(&self) -> Rc<SemanticIndex> {
+        self.semantic
+            .get_or_init(|| Rc::new(SemanticIndex::build(self.notebook, self.cells)))
+            .clone()
+    }
+
+    /// A span for a whole cell: its first line (empty at the start of an empty cell).
+    pub fn cell_span(&self, cell: usize) -> Span {
+        let source = &self.notebook.cells[cell].source;
+        let end = source.find(['\n', '\r']).unwrap_or(source.len());
+        let end = TextSize::try_from(end).unwrap_or_default();
+        Span::cell(cell, TextRange::new(TextSize::default(), end))
     }
 
     pub fn report(&mut self, diagnostic: Diagnostic) {

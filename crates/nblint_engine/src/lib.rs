@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod lint;
 pub mod registry;
 pub mod rule;
+pub mod semantic;
 pub mod suppression;
 pub mod system;
 
@@ -25,3 +26,4 @@ pub use rule::{Applicability, FixAvailability, Rule, RuleMeta, Severity};
 pub use nblint_notebook;
 pub use ruff_python_ast;
 pub use ruff_text_size;
+pub use semantic::SemanticIndex;

@@ -1,0 +1,396 @@
+//! The cross-cell semantic index: what each code cell does to the notebook's global namespace,
+//! in the order it does it. Built once per notebook, on first use, and shared by every rule.
+//!
+//! For each code cell the index holds a list of [`Event`]s in execution order: module-level
+//! names the cell reads, binds, deletes and mutates. Scopes are Python's: function locals,
+//! comprehension variables and class attributes are not module names. Names read inside a
+//! function are *deferred*: they are looked up when the function runs. When a cell calls a
+//! function at module level, the function's free names (and those of the functions it calls)
+//! become reads of the calling cell, at the call. A function never called at module level
+//! keeps its reads deferred, and only [`ReadStatus::Undefined`] is meaningful for them.
+//!
+//! Cells with a syntax error contribute the bindings of their recovered parse, so a name they
+//! define is not reported as undefined elsewhere; their reads are not recorded.
+
+mod builder;
+pub mod names;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+use nblint_notebook::{Notebook, ParsedCell};
+use ruff_python_ast::name::Name;
+use ruff_text_size::TextRange;
+
+/// An index into [`SemanticIndex::functions`].
+pub type FunctionId = usize;
+
+/// The cross-cell semantic index of one notebook.
+#[derive(Debug, Default)]
+pub struct SemanticIndex {
+    /// One entry per notebook cell, markdown and raw cells included (with no events).
+    pub cells: Vec<CellIndex>,
+    /// Functions (and lambdas bound to a name) defined at module level.
+    pub functions: Vec<Function>,
+    /// Places that bind names nobody can list: `from x import *`, `%run`, `%pylab`,
+    /// `globals().update(...)`, `exec(...)`. When there is one, no name is provably undefined.
+    pub unknown_bindings: Vec<(usize, TextRange)>,
+    /// The kernel is Python 2: its builtins (`xrange`, `unicode`) are known names.
+    pub python2: bool,
+}
+
+/// How much of a cell the index could read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Analysis {
+    /// Not a Python code cell: markdown, raw, empty, `%%bash`.
+    #[default]
+    None,
+    /// A Python cell that parsed: every event is recorded.
+    Full,
+    /// A Python cell with a syntax error: only bindings and deletions of its recovered parse.
+    BindingsOnly,
+}
+
+/// What one code cell does, in execution order.
+#[derive(Debug, Default)]
+pub struct CellIndex {
+    pub analysis: Analysis,
+    pub events: Vec<Event>,
+}
+
+/// One thing a cell does to one module-level name.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub name: Name,
+    /// Where, in the cell's source: the name itself, or the call that reads it.
+    pub range: TextRange,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    Read(Read),
+    Bind(Binding),
+    Delete,
+    Mutate(Mutation),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    pub via: Via,
+    /// The read cannot fail on its own: it sits in a `try` that catches `NameError`, or in a
+    /// loop that binds the name further down.
+    pub guarded: bool,
+    /// Whether the name is bound when the read runs in a top-to-bottom run.
+    pub status: ReadStatus,
+}
+
+/// How a read reaches the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Module-level code of this cell reads it.
+    Direct,
+    /// A function called here reads it; `at` is the read inside the function.
+    Call {
+        function: FunctionId,
+        cell: usize,
+        at: TextRange,
+    },
+    /// Code that runs later reads it: a function or lambda body, an annotation.
+    /// `function` is the module-level function it belongs to, if any.
+    Deferred { function: Option<FunctionId> },
+}
+
+/// Whether a read finds its name in a top-to-bottom run of the notebook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadStatus {
+    /// Bound earlier (or a builtin, an IPython global, or guarded).
+    Bound,
+    /// Not bound yet, but bound later: at `range` in cell `cell` (possibly this cell).
+    BoundLater { cell: usize, range: TextRange },
+    /// Bound earlier, then deleted at `range` in cell `cell`, and not bound again.
+    Deleted { cell: usize, range: TextRange },
+    /// Bound by no cell, and not a builtin or an IPython global.
+    Undefined,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding {
+    pub kind: BindKind,
+    /// The new value is computed from the old one: `df = df.dropna()`, `x += 1`.
+    pub derived: bool,
+    /// The function this binding defines, for `def` and `f = lambda: ...`.
+    pub function: Option<FunctionId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindKind {
+    Assign,
+    AugAssign,
+    AnnAssign,
+    For,
+    With,
+    Except,
+    Walrus,
+    Import,
+    Def,
+    Class,
+    /// An assignment to a name declared `global` inside a function.
+    Global,
+    /// A `match` capture, `type` alias, or a magic such as `%%capture out`, `%store -r x`.
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mutation {
+    pub kind: MutationKind,
+    /// A second run of the statement changes the value again: `xs.append(1)`,
+    /// `df["a"] = df["a"] * 2`, `d["n"] += 1`.
+    pub repeats: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MutationKind {
+    /// `x.attr = ...`, `del x.attr`.
+    Attribute,
+    /// `x[k] = ...`, `x[k] += ...`, `del x[k]`.
+    Subscript,
+    /// `x.append(...)`, `df.drop(..., inplace=True)`: the method's name.
+    Method(String),
+}
+
+/// A module-level function, or a lambda bound to a module-level name.
+#[derive(Debug)]
+pub struct Function {
+    pub name: Name,
+    pub cell: usize,
+    /// The function's name in its `def`, or the lambda.
+    pub range: TextRange,
+    /// Module-level names its body reads (nested functions included), first read of each.
+    pub free: Vec<(Name, TextRange)>,
+}
+
+impl SemanticIndex {
+    /// Builds the index of a notebook from its parsed cells.
+    pub fn build(notebook: &Notebook, cells: &[ParsedCell]) -> SemanticIndex {
+        let mut index = builder::build(notebook, cells);
+        index.python2 = is_python2(notebook);
+        index.resolve();
+        index
+    }
+
+    /// The events of one cell (none for cells that are not Python).
+    pub fn events(&self, cell: usize) -> &[Event] {
+        self.cells.get(cell).map_or(&[], |c| c.events.as_slice())
+    }
+
+    /// Every event of the notebook in document order, with its cell.
+    pub fn all_events(&self) -> impl Iterator<Item = (usize, &Event)> {
+        self.cells
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.events.iter().map(move |e| (i, e)))
+    }
+
+    /// Whether some cell binds names the index cannot list (`from x import *`, `%run`).
+    pub fn has_unknown_bindings(&self) -> bool {
+        !self.unknown_bindings.is_empty()
+    }
+
+    /// Whether the name is always available: a builtin, an IPython global or history variable.
+    pub fn is_known_global(&self, name: &str) -> bool {
+        names::is_known_global(name, self.python2)
+    }
+
+    /// Whether any cell binds the name with an import.
+    pub fn is_imported(&self, name: &str) -> bool {
+        self.all_events().any(|(_, e)| {
+            e.name.as_str() == name
+                && matches!(
+                    e.kind,
+                    EventKind::Bind(Binding {
+                        kind: BindKind::Import,
+                        ..
+                    })
+                )
+        })
+    }
+
+    /// Expands calls into reads of the called functions' free names and sets every read's
+    /// status by simulating a top-to-bottom run.
+    fn resolve(&mut self) {
+        let bound_anywhere: HashMap<Name, ()> = self
+            .all_events()
+            .filter(|(_, e)| matches!(e.kind, EventKind::Bind(_)))
+            .map(|(_, e)| (e.name.clone(), ()))
+            .collect();
+
+        // Pass 1: expand calls, tracking which function each name holds at each point.
+        let mut holds: HashMap<Name, FunctionId> = HashMap::new();
+        for cell in 0..self.cells.len() {
+            let events = std::mem::take(&mut self.cells[cell].events);
+            let mut out = Vec::with_capacity(events.len());
+            for event in events {
+                match &event.kind {
+                    EventKind::Bind(binding) => match binding.function {
+                        Some(id) => {
+                            holds.insert(event.name.clone(), id);
+                        }
+                        None => {
+                            holds.remove(&event.name);
+                        }
+                    },
+                    EventKind::Delete => {
+                        holds.remove(&event.name);
+                    }
+                    EventKind::Read(Read {
+                        via: Via::Call { function, .. },
+                        ..
+                    }) if *function == builder::CALL_MARKER => {
+                        if let Some(&id) = holds.get(&event.name) {
+                            self.expand_call(id, event.range, &holds, &mut out);
+                        }
+                        continue;
+                    }
+                    _ => {}
+                }
+                out.push(event);
+            }
+            self.cells[cell].events = out;
+        }
+
+        // Pass 2: a top-to-bottom run.
+        #[derive(Clone, Copy)]
+        enum State {
+            Bound,
+            Deleted(usize, TextRange),
+        }
+        let mut state: HashMap<Name, State> = HashMap::new();
+        let mut pending: Vec<(usize, usize)> = Vec::new();
+        for cell in 0..self.cells.len() {
+            for i in 0..self.cells[cell].events.len() {
+                let event = &self.cells[cell].events[i];
+                let name = event.name.clone();
+                match &event.kind {
+                    EventKind::Bind(_) => {
+                        state.insert(name, State::Bound);
+                    }
+                    EventKind::Delete => {
+                        state.insert(name, State::Deleted(cell, event.range));
+                    }
+                    EventKind::Mutate(_) => {}
+                    EventKind::Read(read) => {
+                        let status = if matches!(read.via, Via::Deferred { .. }) {
+                            if bound_anywhere.contains_key(&name) || self.is_known_global(&name) {
+                                ReadStatus::Bound
+                            } else {
+                                ReadStatus::Undefined
+                            }
+                        } else if read.guarded || self.is_known_global(&name) {
+                            ReadStatus::Bound
+                        } else {
+                            match state.get(&name) {
+                                Some(State::Bound) => ReadStatus::Bound,
+                                Some(State::Deleted(c, r)) => ReadStatus::Deleted {
+                                    cell: *c,
+                                    range: *r,
+                                },
+                                None if bound_anywhere.contains_key(&name) => {
+                                    pending.push((cell, i));
+                                    ReadStatus::Bound
+                                }
+                                None => ReadStatus::Undefined,
+                            }
+                        };
+                        if let EventKind::Read(read) = &mut self.cells[cell].events[i].kind {
+                            read.status = status;
+                        }
+                    }
+                }
+            }
+        }
+        // A read before any binding: find the first binding after it.
+        for (cell, i) in pending {
+            let name = self.cells[cell].events[i].name.clone();
+            let later = self
+                .all_events_from(cell, i + 1)
+                .find(|(_, e)| e.name == name && matches!(e.kind, EventKind::Bind(_)))
+                .map(|(c, e)| (c, e.range));
+            let status = match later {
+                Some((cell, range)) => ReadStatus::BoundLater { cell, range },
+                None => ReadStatus::Undefined,
+            };
+            if let EventKind::Read(read) = &mut self.cells[cell].events[i].kind {
+                read.status = status;
+            }
+        }
+    }
+
+    fn all_events_from(&self, cell: usize, event: usize) -> impl Iterator<Item = (usize, &Event)> {
+        self.cells[cell..]
+            .iter()
+            .enumerate()
+            .flat_map(move |(offset, c)| {
+                let skip = if offset == 0 { event } else { 0 };
+                c.events.iter().skip(skip).map(move |e| (cell + offset, e))
+            })
+    }
+
+    /// The reads a call of `id` at `range` makes: the function's free names, and those of the
+    /// functions they name, each once.
+    fn expand_call(
+        &self,
+        id: FunctionId,
+        range: TextRange,
+        holds: &HashMap<Name, FunctionId>,
+        out: &mut Vec<Event>,
+    ) {
+        const MAX_READS: usize = 500;
+        let mut seen_functions = vec![id];
+        let mut seen_names: Vec<&Name> = Vec::new();
+        let mut stack = vec![id];
+        while let Some(current) = stack.pop() {
+            let function = &self.functions[current];
+            for (name, at) in &function.free {
+                if seen_names.contains(&name) || seen_names.len() >= MAX_READS {
+                    continue;
+                }
+                seen_names.push(name);
+                out.push(Event {
+                    name: name.clone(),
+                    range,
+                    kind: EventKind::Read(Read {
+                        via: Via::Call {
+                            function: current,
+                            cell: function.cell,
+                            at: *at,
+                        },
+                        guarded: false,
+                        status: ReadStatus::Bound,
+                    }),
+                });
+                if let Some(&callee) = holds.get(name) {
+                    if !seen_functions.contains(&callee) {
+                        seen_functions.push(callee);
+                        stack.push(callee);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_python2(notebook: &Notebook) -> bool {
+    let kernel = notebook
+        .metadata
+        .pointer("/kernelspec/name")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let version = notebook
+        .metadata
+        .pointer("/language_info/version")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    kernel == "python2" || version.starts_with("2.")
+}

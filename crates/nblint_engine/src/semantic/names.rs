@@ -1,0 +1,300 @@
+//! The names a notebook may read without binding them, and the methods that change their
+//! receiver. Each list is documented in `docs/ARCHITECTURE.md` and the hidden-state rule docs.
+
+/// Python 3 builtins (3.8 through 3.14), as in `dir(builtins)`, plus the module attributes
+/// every `__main__` has.
+const BUILTINS: &[&str] = &[
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
+    "BaseException",
+    "BaseExceptionGroup",
+    "BlockingIOError",
+    "BrokenPipeError",
+    "BufferError",
+    "BytesWarning",
+    "ChildProcessError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "DeprecationWarning",
+    "EOFError",
+    "Ellipsis",
+    "EncodingWarning",
+    "EnvironmentError",
+    "Exception",
+    "ExceptionGroup",
+    "False",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "FutureWarning",
+    "GeneratorExit",
+    "IOError",
+    "ImportError",
+    "ImportWarning",
+    "IndentationError",
+    "IndexError",
+    "InterruptedError",
+    "IsADirectoryError",
+    "KeyError",
+    "KeyboardInterrupt",
+    "LookupError",
+    "MemoryError",
+    "ModuleNotFoundError",
+    "NameError",
+    "None",
+    "NotADirectoryError",
+    "NotImplemented",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "PendingDeprecationWarning",
+    "PermissionError",
+    "ProcessLookupError",
+    "PythonFinalizationError",
+    "RecursionError",
+    "ReferenceError",
+    "ResourceWarning",
+    "RuntimeError",
+    "RuntimeWarning",
+    "StopAsyncIteration",
+    "StopIteration",
+    "SyntaxError",
+    "SyntaxWarning",
+    "SystemError",
+    "SystemExit",
+    "TabError",
+    "TimeoutError",
+    "True",
+    "TypeError",
+    "UnboundLocalError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeError",
+    "UnicodeTranslateError",
+    "UnicodeWarning",
+    "UserWarning",
+    "ValueError",
+    "Warning",
+    "ZeroDivisionError",
+    "_IncompleteInputError",
+    "__build_class__",
+    "__builtins__",
+    "__debug__",
+    "__doc__",
+    "__import__",
+    "__loader__",
+    "__name__",
+    "__package__",
+    "__spec__",
+    "abs",
+    "aiter",
+    "all",
+    "anext",
+    "any",
+    "ascii",
+    "bin",
+    "bool",
+    "breakpoint",
+    "bytearray",
+    "bytes",
+    "callable",
+    "chr",
+    "classmethod",
+    "compile",
+    "complex",
+    "copyright",
+    "credits",
+    "delattr",
+    "dict",
+    "dir",
+    "divmod",
+    "enumerate",
+    "eval",
+    "exec",
+    "exit",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "help",
+    "hex",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "license",
+    "list",
+    "locals",
+    "map",
+    "max",
+    "memoryview",
+    "min",
+    "next",
+    "object",
+    "oct",
+    "open",
+    "ord",
+    "pow",
+    "print",
+    "property",
+    "quit",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "slice",
+    "sorted",
+    "staticmethod",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
+];
+
+/// Builtins that only Python 2 had; known when the kernel is Python 2.
+const PYTHON2_BUILTINS: &[&str] = &[
+    "apply",
+    "basestring",
+    "buffer",
+    "cmp",
+    "coerce",
+    "execfile",
+    "file",
+    "intern",
+    "long",
+    "raw_input",
+    "reduce",
+    "reload",
+    "unichr",
+    "unicode",
+    "xrange",
+    "StandardError",
+];
+
+/// What IPython puts in the user namespace and in builtins.
+const IPYTHON_GLOBALS: &[&str] = &[
+    "In",
+    "Out",
+    "_",
+    "__",
+    "___",
+    "_i",
+    "_ii",
+    "_iii",
+    "_ih",
+    "_oh",
+    "_dh",
+    "get_ipython",
+    "display",
+    "exit",
+    "quit",
+    "__IPYTHON__",
+];
+
+/// Whether a name is always there in an IPython kernel: a builtin, an IPython global, or an
+/// output/input history variable (`_12`, `_i12`).
+pub fn is_known_global(name: &str, python2: bool) -> bool {
+    BUILTINS.binary_search(&name).is_ok()
+        || IPYTHON_GLOBALS.contains(&name)
+        || is_history_variable(name)
+        || (python2 && PYTHON2_BUILTINS.contains(&name))
+}
+
+fn is_history_variable(name: &str) -> bool {
+    let digits = name
+        .strip_prefix("_i")
+        .or_else(|| name.strip_prefix('_'))
+        .unwrap_or("");
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Methods that change their receiver in place, whatever their arguments: those of `list`,
+/// `dict`, `set`, `collections.deque` and `bytearray`, and pandas' `DataFrame.insert`.
+/// `true` marks those whose second call does something the first did not (`append` appends
+/// again); `false` those that settle after one call (`sort`, `update`).
+pub const MUTATING_METHODS: &[(&str, bool)] = &[
+    ("add", false),
+    ("append", true),
+    ("appendleft", true),
+    ("clear", false),
+    ("difference_update", false),
+    ("discard", false),
+    ("extend", true),
+    ("extendleft", true),
+    ("insert", true),
+    ("intersection_update", false),
+    ("pop", true),
+    ("popitem", true),
+    ("popleft", true),
+    ("remove", true),
+    ("reverse", true),
+    ("rotate", true),
+    ("setdefault", false),
+    ("sort", false),
+    ("symmetric_difference_update", true),
+    ("update", false),
+];
+
+/// pandas methods that change their receiver when called with `inplace=True` and fail or differ
+/// when called twice (`drop` of a dropped column raises). Any other method called with
+/// `inplace=True` (`fillna`, `rename`, `sort_values`, ...) mutates, but settles after one call.
+pub const INPLACE_REPEATING: &[&str] = &["drop", "reset_index", "set_index"];
+
+/// What a method call does to its receiver: `None` when it is not known to mutate, otherwise
+/// whether a second call changes the result again.
+pub fn method_mutation(method: &str, inplace: bool) -> Option<bool> {
+    if inplace {
+        return Some(INPLACE_REPEATING.contains(&method));
+    }
+    MUTATING_METHODS
+        .iter()
+        .find(|(name, _)| *name == method)
+        .map(|(_, repeats)| *repeats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_are_sorted_for_binary_search() {
+        assert!(BUILTINS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn known_globals() {
+        for name in [
+            "print", "len", "display", "In", "_", "_12", "_i3", "__name__",
+        ] {
+            assert!(is_known_global(name, false), "{name}");
+        }
+        for name in ["np", "df", "_x", "_i", "xrange", "__file__"] {
+            assert_eq!(is_known_global(name, false), name == "_i", "{name}");
+        }
+        assert!(is_known_global("xrange", true));
+    }
+
+    #[test]
+    fn mutations() {
+        assert_eq!(method_mutation("append", false), Some(true));
+        assert_eq!(method_mutation("update", false), Some(false));
+        assert_eq!(method_mutation("fillna", false), None);
+        assert_eq!(method_mutation("fillna", true), Some(false));
+        assert_eq!(method_mutation("drop", true), Some(true));
+    }
+}

@@ -1,0 +1,92 @@
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta};
+
+use crate::{executed_cells, NAME};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports jumps in the execution counts of an executed notebook: the count of an executed
+    /// cell exceeds the count of the executed cell above it by more than `max-gap`, or the
+    /// lowest count is above 1. Off by default: restarting and re-running a few cells is common.
+    /// Counts that go backwards are NB101's.
+    ///
+    /// ## Why is this bad?
+    /// Each missing count is a run of some cell that the file no longer shows: a cell since
+    /// deleted or edited, or one run several times. The kernel state the outputs come from
+    /// included those runs.
+    ///
+    /// ## Example
+    /// ```python
+    /// # %% cell 1, execution count [1]
+    /// df = load()
+    /// # %% cell 2, execution count [7]
+    /// model.fit(df)
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// # %% cell 1, execution count [1]
+    /// df = load()
+    /// # %% cell 2, execution count [2]
+    /// model.fit(df)
+    /// ```
+    ///
+    /// ## Options
+    /// - `max-gap` in `[hidden-state]` (default 1): the largest allowed step between the
+    ///   counts of consecutive executed cells.
+    pub struct ExecutionCountGap {
+        code: "NB107",
+        name: "execution-count-gap",
+        family: "hidden-state",
+        severity: Warning,
+        default: false,
+        fix: Never,
+        visits_ast: false,
+    }
+}
+
+impl Rule for ExecutionCountGap {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_notebook(&self, checker: &mut Checker<'_>) {
+        let max_gap = checker.settings.int(NAME, "max-gap", 1).max(1);
+        let executed = executed_cells(checker.notebook);
+        if let Some(&(cell, count)) = executed.iter().min_by_key(|(_, count)| *count) {
+            if count > 1 {
+                checker.report(
+                    Diagnostic::new(
+                        &Self::META,
+                        checker.cell_span(cell),
+                        format!(
+                            "the lowest execution count is {count}: {} before it left no trace in the file",
+                            if count == 2 { "1 run".to_string() } else { format!("{} runs", count - 1) }
+                        ),
+                    )
+                    .with_help("restart the kernel and run all cells from the top, then save"),
+                );
+            }
+        }
+        for pair in executed.windows(2) {
+            let ((above, above_count), (cell, count)) = (pair[0], pair[1]);
+            let gap = count - above_count;
+            if gap > max_gap {
+                checker.report(
+                    Diagnostic::new(
+                        &Self::META,
+                        checker.cell_span(cell),
+                        format!(
+                            "execution count jumps from {above_count} to {count}: {} in between are not in the file",
+                            if gap == 2 { "1 run".to_string() } else { format!("{} runs", gap - 1) }
+                        ),
+                    )
+                    .with_help("restart the kernel and run all cells from the top, then save")
+                    .with_related(
+                        checker.cell_span(above),
+                        format!("the executed cell above ran at {above_count}"),
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The hidden-state family (NB1xx): what makes a notebook's results depend on state that the
+//! file does not show. Execution-count rules read the saved counts; the others are queries
+//! over the engine's cross-cell semantic index.
+
+mod cross_cell_mutation;
+mod execution_count_gap;
+mod non_idempotent_cell;
+mod out_of_order_execution;
+mod undefined_name;
+mod unexecuted_cell;
+mod use_before_definition;
+
+use nblint_engine::nblint_notebook::Notebook;
+use nblint_engine::{Family, OptionMeta, OptionValue};
+
+pub use cross_cell_mutation::CrossCellMutation;
+pub use execution_count_gap::ExecutionCountGap;
+pub use non_idempotent_cell::NonIdempotentCell;
+pub use out_of_order_execution::OutOfOrderExecution;
+pub use undefined_name::UndefinedName;
+pub use unexecuted_cell::UnexecutedCell;
+pub use use_before_definition::UseBeforeDefinition;
+
+/// The family's configuration table: `[hidden-state]`.
+pub const NAME: &str = "hidden-state";
+
+pub const FAMILY: Family = Family {
+    name: NAME,
+    description: "results that depend on cells run out of order, removed, or changed since",
+    rules: &[
+        &OutOfOrderExecution,
+        &UnexecutedCell,
+        &UseBeforeDefinition,
+        &UndefinedName,
+        &CrossCellMutation,
+        &NonIdempotentCell,
+        &ExecutionCountGap,
+    ],
+    options: &[
+        OptionMeta {
+            name: "max-mutating-cells",
+            default: OptionValue::Int(3),
+            doc: "NB105: how many later cells may change a variable before it is reported.",
+        },
+        OptionMeta {
+            name: "max-gap",
+            default: OptionValue::Int(1),
+            doc: "NB107: the largest jump between the execution counts of consecutive executed cells.",
+        },
+    ],
+};
+
+/// The code cells that were run, in document order: `(cell index, execution count)`.
+fn executed_cells(notebook: &Notebook) -> Vec<(usize, i64)> {
+    notebook
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, cell)| cell.is_code())
+        .filter_map(|(i, cell)| cell.execution_count.map(|count| (i, count)))
+        .collect()
+}
+
+/// "1 cell", "3 cells".
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}

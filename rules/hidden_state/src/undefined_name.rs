@@ -1,0 +1,102 @@
+use std::collections::HashMap;
+
+use nblint_engine::semantic::{EventKind, ReadStatus, Via};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a name that is read but bound by no cell of the notebook, and is not a builtin
+    /// or a name IPython provides (`In`, `Out`, `_`, `_12`, `display`, `get_ipython`, ...).
+    /// Names read inside functions count too. One finding per name, at its first read; the
+    /// related locations show up to five other cells that read it.
+    ///
+    /// Nothing is reported in a notebook that binds names nobody can list: `from x import *`,
+    /// `%run script.py`, `%pylab`, `%store -r`, `exec(...)` or `globals().update(...)`.
+    /// Cells with a syntax error still count for the names they bind.
+    ///
+    /// ## Why is this bad?
+    /// The value lived only in the kernel: a cell that bound it was deleted or rewritten, or it
+    /// was typed into a console. The notebook cannot run from a fresh kernel.
+    ///
+    /// ## Example
+    /// ```python
+    /// # %% cell 1
+    /// import pandas as pd
+    /// # %% cell 2
+    /// clean = raw.dropna()  # `raw` came from a cell deleted long ago
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// # %% cell 1
+    /// import pandas as pd
+    /// raw = pd.read_csv(DATA)
+    /// # %% cell 2
+    /// clean = raw.dropna()
+    /// ```
+    pub struct UndefinedName {
+        code: "NB104",
+        name: "undefined-name",
+        family: "hidden-state",
+        severity: Error,
+        default: true,
+        fix: Never,
+        visits_ast: false,
+    }
+}
+
+/// How many other reading cells a finding lists.
+const MAX_RELATED: usize = 5;
+
+impl Rule for UndefinedName {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_notebook(&self, checker: &mut Checker<'_>) {
+        let index = checker.semantic();
+        if index.has_unknown_bindings() {
+            return;
+        }
+        // name -> (first read, first read in each other cell)
+        let mut reads: Vec<(&str, Span, Vec<Span>)> = Vec::new();
+        let mut position: HashMap<&str, usize> = HashMap::new();
+        for (cell, event) in index.all_events() {
+            let EventKind::Read(read) = &event.kind else {
+                continue;
+            };
+            if read.status != ReadStatus::Undefined || matches!(read.via, Via::Call { .. }) {
+                continue;
+            }
+            let span = Span::cell(cell, event.range);
+            match position.get(event.name.as_str()) {
+                None => {
+                    position.insert(event.name.as_str(), reads.len());
+                    reads.push((event.name.as_str(), span, Vec::new()));
+                }
+                Some(&i) => {
+                    let (_, first, others) = &mut reads[i];
+                    let seen = first.cell_index() == Some(cell)
+                        || others.iter().any(|s| s.cell_index() == Some(cell));
+                    if !seen {
+                        others.push(span);
+                    }
+                }
+            }
+        }
+        for (name, span, others) in reads {
+            let mut message =
+                format!("undefined name `{name}`: no cell, import or builtin binds it");
+            if others.len() > MAX_RELATED {
+                message.push_str(&format!("; {} cells read it", others.len() + 1));
+            }
+            let mut diagnostic = Diagnostic::new(&Self::META, span, message).with_help(format!(
+                "bind or import `{name}` in a cell above; it existed only in the kernel, so a fresh run raises `NameError`"
+            ));
+            for other in others.into_iter().take(MAX_RELATED) {
+                diagnostic = diagnostic.with_related(other, format!("`{name}` is also read here"));
+            }
+            checker.report(diagnostic);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta};
+
+use crate::executed_cells;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a non-empty code cell that was never run (its execution count is `null`) in a
+    /// notebook where cells above and below it were run.
+    ///
+    /// ## Why is this bad?
+    /// The saved results come from a run that skipped this cell. Either the cell is not needed,
+    /// or the outputs below it would change once it runs: "restart and run all" runs it.
+    ///
+    /// ## Example
+    /// ```python
+    /// # %% cell 1, execution count [1]
+    /// df = load()
+    /// # %% cell 2, never run
+    /// df = df.dropna()
+    /// # %% cell 3, execution count [2]
+    /// df.describe()
+    /// ```
+    ///
+    /// ## Use instead
+    /// Run every cell from the top before saving, or delete the cell that is not needed.
+    /// ```python
+    /// # %% cell 1, execution count [1]
+    /// df = load()
+    /// # %% cell 2, execution count [2]
+    /// df = df.dropna()
+    /// # %% cell 3, execution count [3]
+    /// df.describe()
+    /// ```
+    pub struct UnexecutedCell {
+        code: "NB102",
+        name: "unexecuted-cell",
+        family: "hidden-state",
+        severity: Warning,
+        default: true,
+        fix: Never,
+        visits_ast: false,
+    }
+}
+
+impl Rule for UnexecutedCell {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_notebook(&self, checker: &mut Checker<'_>) {
+        let executed = executed_cells(checker.notebook);
+        let (Some(&(first, _)), Some(&(last, _))) = (executed.first(), executed.last()) else {
+            return;
+        };
+        for index in first + 1..last {
+            let cell = &checker.notebook.cells[index];
+            if !cell.is_code() || cell.execution_count.is_some() || cell.source.trim().is_empty() {
+                continue;
+            }
+            checker.report(
+                Diagnostic::new(
+                    &Self::META,
+                    checker.cell_span(index),
+                    "code cell was never run, but cells above and below it were",
+                )
+                .with_help("run all cells from the top before saving, or delete the cell"),
+            );
+        }
+    }
+}
