@@ -106,3 +106,71 @@ fn ruff_fixtures_never_crash() {
         assert_eq!(run.status, 0, "{}: {}", path.display(), run.stderr);
     }
 }
+
+/// The notebooks whose non-null execution counts are not strictly increasing in document
+/// order, by a plain scan of the JSON (nbformat 4 `execution_count`, nbformat 3
+/// `prompt_number`), must be exactly those NB101 reports.
+#[test]
+fn dev_corpus_out_of_order_execution_matches_a_plain_scan() {
+    let Some(dev) = shared("corpus/dev") else {
+        return;
+    };
+    let run = nblint(&[
+        "check",
+        dev.to_str().unwrap(),
+        "--select",
+        "NB101",
+        "--output-format",
+        "json",
+        "--exit-zero",
+    ]);
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let reported: BTreeSet<String> = findings
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        reported.len(),
+        findings.len(),
+        "one NB101 finding per notebook"
+    );
+
+    let mut expected = BTreeSet::new();
+    for path in nblint_tests::notebooks_under(&dev) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let path = path.to_str().unwrap().to_string();
+        // Notebooks of other kernels are skipped, so none of their rules run.
+        if run.stderr.contains(&format!("skipped {path}:")) {
+            continue;
+        }
+        let cells: Vec<&serde_json::Value> = match json.get("worksheets") {
+            Some(worksheets) => worksheets
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|w| w["cells"].as_array().into_iter().flatten())
+                .collect(),
+            None => json["cells"].as_array().into_iter().flatten().collect(),
+        };
+        let counts: Vec<i64> = cells
+            .iter()
+            .filter(|c| c["cell_type"] == "code")
+            .filter_map(|c| c.get("execution_count").or_else(|| c.get("prompt_number")))
+            .filter_map(serde_json::Value::as_i64)
+            .collect();
+        if counts.windows(2).any(|w| w[1] <= w[0]) {
+            expected.insert(path);
+        }
+    }
+    assert!(
+        expected.len() > 100,
+        "the scan found only {}",
+        expected.len()
+    );
+    assert_eq!(reported, expected);
+}

@@ -93,10 +93,14 @@ impl<'a> RawMap<'a> {
     }
 
     /// The raw byte offset where the character at `offset` of cell `cell`'s decoded source is
-    /// written. An offset at the end of the source maps to the closing quote of its last string.
+    /// written. An offset at the end of the source maps to the closing quote of its last string;
+    /// the start of an empty source (`[]`, or no `source` at all) maps to the cell's value.
     pub fn source_offset(&self, cell: usize, offset: usize) -> Option<usize> {
-        let parts = &self.cells.get(cell)?.source_parts;
-        decoded_to_raw(self.text.as_bytes(), parts, offset)
+        let raw = self.cells.get(cell)?;
+        if raw.source_parts.is_empty() && offset == 0 {
+            return Some(raw.source_value.as_ref().unwrap_or(&raw.object).start);
+        }
+        decoded_to_raw(self.text.as_bytes(), &raw.source_parts, offset)
     }
 
     /// The raw-file position of a byte offset in a cell's decoded source.
@@ -391,6 +395,15 @@ mod tests {
         assert_eq!(&text[raw..raw + 6], "\\u00e9");
         let pos = map.source_position(0, 6).unwrap();
         assert_eq!(pos.line, 2);
+    }
+
+    #[test]
+    fn empty_sources_map_to_the_source_value() {
+        let text = nb(r#"{"cell_type": "code", "source": [], "outputs": []}"#);
+        let map = RawMap::scan(&text, false).unwrap();
+        let raw = map.source_offset(0, 0).unwrap();
+        assert_eq!(&text[raw..raw + 2], "[]");
+        assert_eq!(map.source_offset(0, 1), None);
     }
 
     #[test]

@@ -60,12 +60,3 @@ fn executed_cells(notebook: &Notebook) -> Vec<(usize, i64)> {
         .filter_map(|(i, cell)| cell.execution_count.map(|count| (i, count)))
         .collect()
 }
-
-/// "1 cell", "3 cells".
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("{count} {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
-}

@@ -509,14 +509,11 @@ impl Builder<'_> {
             return;
         }
         let mut rest = value[magic.len()..].trim_start();
-        loop {
-            let Some(option) = rest
-                .split_whitespace()
-                .next()
-                .filter(|w| w.starts_with('-'))
-            else {
-                break;
-            };
+        while let Some(option) = rest
+            .split_whitespace()
+            .next()
+            .filter(|w| w.starts_with('-'))
+        {
             rest = rest[option.len()..].trim_start();
             if MAGIC_OPTIONS_WITH_VALUE.contains(&option) {
                 let value_len = rest.split_whitespace().next().map_or(0, str::len);

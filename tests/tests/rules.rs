@@ -1,0 +1,146 @@
+//! Every rule's fixtures: `fixtures/rules/<CODE>/trigger*.ipynb` must produce findings of that
+//! rule (their full report is a snapshot), and every other notebook there must produce none.
+
+use std::path::Path;
+
+use nblint_tests::{fixtures, nblint, notebooks_under};
+
+fn rule_dirs() -> Vec<(String, std::path::PathBuf)> {
+    let root = fixtures().join("rules");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("fixtures/rules exists")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn check(code: &str, path: &Path) -> String {
+    let path = path.to_str().expect("fixture paths are UTF-8");
+    let run = nblint(&["check", "--select", code, "--output-format", "full", path]);
+    assert!(run.status <= 1, "{path}: {}", run.stderr);
+    run.stdout
+}
+
+#[test]
+fn every_rule_has_fixtures_that_trigger_it_and_ones_that_must_not() {
+    let registry = nblint::registry();
+    for rule in registry.rules() {
+        let code = rule.meta().code;
+        if code.starts_with("NB0") {
+            continue; // the system rules have their fixtures in `fixtures/` and `fixtures/invalid/`
+        }
+        let dir = fixtures().join("rules").join(code);
+        let notebooks = notebooks_under(&dir);
+        let stem = |p: &Path| p.file_stem().unwrap().to_string_lossy().into_owned();
+        assert!(
+            notebooks.iter().any(|p| stem(p).starts_with("trigger")),
+            "{code} has no trigger fixture in {}",
+            dir.display()
+        );
+        assert!(
+            notebooks.iter().any(|p| !stem(p).starts_with("trigger")),
+            "{code} has no fixture that must not trigger it"
+        );
+    }
+}
+
+#[test]
+fn rule_fixtures() {
+    for (code, dir) in rule_dirs() {
+        for notebook in notebooks_under(&dir) {
+            let stem = notebook.file_stem().unwrap().to_string_lossy().into_owned();
+            let output = check(&code, &notebook);
+            if stem.starts_with("trigger") {
+                assert!(
+                    output.contains(&code),
+                    "{} should trigger {code}:\n{output}",
+                    notebook.display()
+                );
+                insta::assert_snapshot!(format!("{code}_{stem}"), output);
+            } else {
+                assert!(
+                    !output.contains(&code),
+                    "{} must not trigger {code}:\n{output}",
+                    notebook.display()
+                );
+            }
+        }
+    }
+}
+
+/// Runs one rule on a fixture copied beside an `nblint.toml` with `config`.
+fn check_with_config(code: &str, fixture: &str, config: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("nblint.toml"), config).unwrap();
+    let target = dir.path().join("notebook.ipynb");
+    std::fs::copy(fixtures().join("rules").join(fixture), &target).unwrap();
+    let run = nblint(&[
+        "check",
+        "--select",
+        code,
+        "--output-format",
+        "concise",
+        target.to_str().unwrap(),
+    ]);
+    assert!(run.status <= 1, "{}", run.stderr);
+    run.stdout
+}
+
+#[test]
+fn hidden_state_options() {
+    // Three later cells change `df` in the near-miss; a limit of 2 reports it.
+    let out = check_with_config(
+        "NB105",
+        "NB105/ok.ipynb",
+        "[hidden-state]\nmax-mutating-cells = 2\n",
+    );
+    assert!(
+        out.contains("`df` is changed in 3 cells after the one that defines it (limit 2)"),
+        "{out}"
+    );
+    // A gap of 5 (4 -> 9) is within `max-gap = 5`; the first count of 3 is still reported.
+    let out = check_with_config(
+        "NB107",
+        "NB107/trigger.ipynb",
+        "[hidden-state]\nmax-gap = 5\n",
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("the lowest execution count is 3"), "{out}");
+    // Unknown options are configuration errors with a suggestion.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("nblint.toml"),
+        "[hidden-state]\nmax-mutating-cell = 2\n",
+    )
+    .unwrap();
+    let run = nblint(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("max-mutating-cells"), "{}", run.stderr);
+}
+
+#[test]
+fn execution_count_gap_is_off_until_selected() {
+    let path = fixtures().join("rules/NB107/trigger.ipynb");
+    let run = nblint(&[
+        "check",
+        "--output-format",
+        "concise",
+        path.to_str().unwrap(),
+    ]);
+    assert!(!run.stdout.contains("NB107"), "{}", run.stdout);
+    let run = nblint(&[
+        "check",
+        "--select",
+        "NB1",
+        "--output-format",
+        "concise",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        !run.stdout.contains("NB107"),
+        "a prefix selects only on-by-default rules"
+    );
+}
