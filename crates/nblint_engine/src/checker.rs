@@ -217,7 +217,7 @@ mod tests {
             .iter()
             .map(|d| match d.span {
                 Span::Cell { cell, range } => (cell, u32::from(range.start())),
-                Span::File { .. } => unreachable!("the probe reports cell spans"),
+                _ => unreachable!("the probe reports cell spans"),
             })
             .collect();
         // Markdown, `%%bash` and the cell with a syntax error are not walked; the line magic

@@ -5,12 +5,21 @@ use ruff_text_size::TextRange;
 use crate::rule::{Applicability, RuleMeta, Severity};
 
 /// Where a finding points, in the terms a rule works in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Span {
     /// A byte range of a cell's source (cells are 0-based here, 1-based everywhere a user looks).
     Cell { cell: usize, range: TextRange },
     /// A position in the raw file with no cell: a file that is not a notebook.
     File { line: usize, column: usize },
+    /// A saved output of a code cell (`output` is 0-based). `needle` is text the output's
+    /// JSON spells literally, used to find the raw-file line; the output's start otherwise.
+    Output {
+        cell: usize,
+        output: usize,
+        needle: Box<str>,
+    },
+    /// The metadata of a cell, or of the notebook when `cell` is `None`; `needle` as above.
+    Metadata { cell: Option<usize>, needle: Box<str> },
 }
 
 impl Span {
@@ -18,10 +27,20 @@ impl Span {
         Span::Cell { cell, range }
     }
 
+    /// The cell the span is in, if any.
     pub fn cell_index(&self) -> Option<usize> {
         match self {
-            Span::Cell { cell, .. } => Some(*cell),
+            Span::Cell { cell, .. } | Span::Output { cell, .. } => Some(*cell),
+            Span::Metadata { cell, .. } => *cell,
             Span::File { .. } => None,
+        }
+    }
+
+    /// The cell whose source the span points into, if any (what snippets show).
+    pub fn source_cell(&self) -> Option<usize> {
+        match self {
+            Span::Cell { cell, .. } => Some(*cell),
+            _ => None,
         }
     }
 }
@@ -72,6 +91,9 @@ pub struct Diagnostic {
     /// What to do about it, one sentence.
     pub help: Option<String>,
     pub fix: Option<Fix>,
+    /// Byte ranges of the primary cell's source that hold a secret: no reporter shows them
+    /// beyond their first four characters.
+    pub redact: Vec<TextRange>,
 }
 
 impl Diagnostic {
@@ -84,7 +106,14 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             fix: None,
+            redact: Vec::new(),
         }
+    }
+
+    /// Marks a range of the primary cell's source as secret.
+    pub fn with_redaction(mut self, range: TextRange) -> Diagnostic {
+        self.redact.push(range);
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {

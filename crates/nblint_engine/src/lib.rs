@@ -18,7 +18,7 @@ pub mod system;
 pub use checker::Checker;
 pub use config::{ConfigError, ConfigFile, Overrides, Settings};
 pub use diagnostic::{Diagnostic, Edit, Fix, Related, Span};
-pub use lint::{lint_bytes, FileReport, Finding, Location, RelatedLocation};
+pub use lint::{lint_bytes, FileReport, Finding, Location, Part, RelatedLocation};
 pub use registry::{Family, OptionMeta, OptionValue, Registry, RuleSet, Selector};
 pub use rule::{Applicability, FixAvailability, Rule, RuleMeta, Severity};
 

@@ -11,6 +11,7 @@ use nblint_notebook::{parse_cell, KernelLanguage, LoadError, Notebook, Position,
 use crate::checker::Checker;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Fix, Span};
+use ruff_text_size::TextRange;
 use crate::registry::{Registry, RuleSet};
 use crate::rule::{Rule, Severity};
 use crate::suppression;
@@ -29,6 +30,17 @@ pub struct Location {
     pub file_end: Option<Position>,
     /// Byte range in the cell source, for rendering the cell as a snippet.
     pub byte_range: Option<(usize, usize)>,
+    /// When the location is not in the cell's source: which part of the notebook it is in.
+    pub part: Option<Part>,
+}
+
+/// A part of a notebook that is not cell source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// A saved output of the cell, 1-based.
+    Output(usize),
+    /// The cell's metadata, or the notebook's when the location has no cell.
+    Metadata,
 }
 
 /// A related location with its message.
@@ -119,9 +131,16 @@ pub fn lint_bytes(
         cells: &cells,
         raw: raw.as_ref(),
     };
+    let mut redactions: BTreeMap<usize, Vec<TextRange>> = BTreeMap::new();
     for diagnostic in diagnostics {
-        for cell in std::iter::once(diagnostic.span.cell_index())
-            .chain(diagnostic.related.iter().map(|r| r.span.cell_index()))
+        if let (Some(cell), false) = (diagnostic.span.source_cell(), diagnostic.redact.is_empty()) {
+            redactions
+                .entry(cell)
+                .or_default()
+                .extend(diagnostic.redact.iter().copied());
+        }
+        for cell in std::iter::once(diagnostic.span.source_cell())
+            .chain(diagnostic.related.iter().map(|r| r.span.source_cell()))
             .flatten()
         {
             report
@@ -130,6 +149,12 @@ pub fn lint_bytes(
                 .or_insert_with(|| notebook.cells[cell].source.clone());
         }
         report.findings.push(resolver.finding(diagnostic));
+    }
+    // Secrets never leave the engine whole: the sources snippets are made of are redacted.
+    for (cell, ranges) in redactions {
+        if let Some(source) = report.cell_sources.get_mut(&cell) {
+            *source = redact_ranges(source, &ranges);
+        }
     }
     report
         .findings
@@ -155,6 +180,7 @@ fn invalid_notebook(error: &LoadError) -> Finding {
             file_start: position.or(Some(Position { line: 1, column: 1 })),
             file_end: None,
             byte_range: None,
+            part: None,
         },
         related: Vec::new(),
         fix: None,
@@ -177,7 +203,45 @@ impl Resolver<'_> {
                 file_start: Some(Position { line, column }),
                 file_end: None,
                 byte_range: None,
+                part: None,
             },
+            Span::Output {
+                cell,
+                output,
+                needle,
+            } => {
+                let raw = self.raw.and_then(|raw| {
+                    let range = raw.cell(cell)?.outputs.get(output)?.clone();
+                    Some(raw.position(find_needle(raw.text(), range, &needle)))
+                });
+                Location {
+                    cell: Some(cell + 1),
+                    start: None,
+                    end: None,
+                    file_start: raw,
+                    file_end: None,
+                    byte_range: None,
+                    part: Some(Part::Output(output + 1)),
+                }
+            }
+            Span::Metadata { cell, needle } => {
+                let raw = self.raw.map(|raw| {
+                    let range = match cell.and_then(|c| raw.cell(c)) {
+                        Some(object) => object.object.clone(),
+                        None => 0..raw.text().len(),
+                    };
+                    raw.position(find_needle(raw.text(), range, &needle))
+                });
+                Location {
+                    cell: cell.map(|c| c + 1),
+                    start: None,
+                    end: None,
+                    file_start: raw,
+                    file_end: None,
+                    byte_range: None,
+                    part: Some(Part::Metadata),
+                }
+            }
             Span::Cell { cell, range } => {
                 let source = &self.notebook.cells[cell].source;
                 let lines = &self.cells[cell].lines;
@@ -195,6 +259,7 @@ impl Resolver<'_> {
                     file_start: raw_position(start),
                     file_end: raw_position(end),
                     byte_range: Some((start, end)),
+                    part: None,
                 }
             }
         }
@@ -223,5 +288,62 @@ impl Resolver<'_> {
             cell_id,
             fix: diagnostic.fix,
         }
+    }
+}
+
+/// Where, in `range` of the raw text, `needle` is first written; the start of the range when it
+/// is not (a needle with characters the JSON escapes, or an empty one). For the notebook's
+/// metadata (the whole file) the last occurrence wins: metadata follows the cells.
+fn find_needle(text: &str, range: std::ops::Range<usize>, needle: &str) -> usize {
+    let haystack = text.get(range.clone()).unwrap_or_default();
+    if needle.is_empty() {
+        return range.start;
+    }
+    let found = if range.start == 0 && range.end == text.len() {
+        haystack.rfind(needle)
+    } else {
+        haystack.find(needle)
+    };
+    found.map_or(range.start, |i| range.start + i)
+}
+
+/// Replaces each range of `source` with its first four characters, `…` and `*` up to the
+/// range's byte length, so that every other byte offset into the source stays valid.
+pub fn redact_ranges(source: &str, ranges: &[TextRange]) -> String {
+    let mut bytes = source.as_bytes().to_vec();
+    for range in ranges {
+        let start = range.start().to_usize().min(source.len());
+        let end = range.end().to_usize().clamp(start, source.len());
+        let Some(secret) = source.get(start..end) else {
+            continue;
+        };
+        let keep: usize = secret.chars().take(4).map(char::len_utf8).sum();
+        let hidden = end - start - keep;
+        let mut replacement = String::new();
+        if hidden >= '…'.len_utf8() {
+            replacement.push('…');
+        }
+        while replacement.len() < hidden {
+            replacement.push('*');
+        }
+        bytes[start + keep..end].copy_from_slice(replacement.as_bytes());
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| "<redacted>".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use ruff_text_size::{TextRange, TextSize};
+
+    use super::redact_ranges;
+
+    #[test]
+    fn redaction_keeps_four_characters_and_every_offset() {
+        let source = "key = 'AKIAZ3MPLQ4RT7WX2KVB'\nprint(key)\n";
+        let range = TextRange::new(TextSize::new(7), TextSize::new(27));
+        let redacted = redact_ranges(source, &[range]);
+        assert_eq!(redacted, "key = 'AKIA…**************'\nprint(key)\n");
+        assert_eq!(redacted.len(), source.len());
+        assert!(!redacted.contains("Z3MP"));
     }
 }

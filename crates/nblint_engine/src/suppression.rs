@@ -146,7 +146,7 @@ pub fn filter(
         {
             return false;
         }
-        let Span::Cell { cell, range } = diagnostic.span else {
+        let Some(cell) = diagnostic.span.cell_index() else {
             return true;
         };
         let (Some(nb_cell), Some(parsed)) = (notebook.cells.get(cell), cells.get(cell)) else {
@@ -161,6 +161,10 @@ pub fn filter(
         {
             return false;
         }
+        // Line comments cover source lines only; outputs and metadata have the cell's scope.
+        let Span::Cell { range, .. } = diagnostic.span else {
+            return true;
+        };
         let first = parsed.lines.line_of(range.start().to_usize());
         let last = parsed.lines.line_of(range.end().to_usize());
         !suppressions.lines.iter().any(|(line, scope)| {

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use nblint_engine::{FileReport, Finding, Location};
+use nblint_engine::{FileReport, Finding, Location, Part};
 use serde_json::{json, Value};
 
 fn position_fields(location: &Location) -> [(&'static str, Value); 8] {
@@ -21,6 +21,14 @@ fn position_fields(location: &Location) -> [(&'static str, Value); 8] {
     ]
 }
 
+/// The 1-based index of the output a location is in.
+fn output(location: &Location) -> Option<usize> {
+    match location.part {
+        Some(Part::Output(output)) => Some(output),
+        _ => None,
+    }
+}
+
 /// One finding as a JSON object (shared with other machine formats).
 pub fn finding_value(path: &std::path::Path, finding: &Finding) -> Value {
     let mut object = serde_json::Map::new();
@@ -32,6 +40,8 @@ pub fn finding_value(path: &std::path::Path, finding: &Finding) -> Value {
     object.insert("path".into(), json!(path.to_string_lossy()));
     object.insert("cell".into(), json!(finding.location.cell));
     object.insert("cell_id".into(), json!(finding.cell_id));
+    object.insert("output".into(), json!(output(&finding.location)));
+    object.insert("metadata".into(), json!(finding.location.part == Some(Part::Metadata)));
     for (key, value) in position_fields(&finding.location) {
         object.insert(key.into(), value);
     }

@@ -8,7 +8,7 @@ pub mod json;
 use std::io::{self, Write};
 use std::path::Path;
 
-use nblint_engine::{FileReport, Finding, Location};
+use nblint_engine::{FileReport, Finding, Location, Part};
 
 use crate::cli::OutputFormat;
 
@@ -26,14 +26,21 @@ pub fn write(
     }
 }
 
-/// `path:cell N:line:col` for cell findings, `path:line:col` for findings about the raw file.
+/// `path:cell N:line:col` for cell findings, `path:cell N:output M` and `path:cell N:metadata`
+/// (or `path:metadata`) for outputs and metadata, `path:line:col` for findings about the raw
+/// file.
 pub fn header(path: &Path, location: &Location) -> String {
     let path = path.display();
-    match (location.cell, location.start, location.file_start) {
-        (Some(cell), Some(start), _) => {
+    match (location.cell, location.start, location.part, location.file_start) {
+        (Some(cell), Some(start), _, _) => {
             format!("{path}:cell {cell}:{}:{}", start.line, start.column)
         }
-        (_, _, Some(file)) => format!("{path}:{}:{}", file.line, file.column),
+        (Some(cell), None, Some(Part::Output(output)), _) => {
+            format!("{path}:cell {cell}:output {output}")
+        }
+        (Some(cell), None, Some(Part::Metadata), _) => format!("{path}:cell {cell}:metadata"),
+        (None, _, Some(Part::Metadata), _) => format!("{path}:metadata"),
+        (_, _, _, Some(file)) => format!("{path}:{}:{}", file.line, file.column),
         _ => path.to_string(),
     }
 }

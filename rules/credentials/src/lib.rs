@@ -1,0 +1,148 @@
+//! The credential-leakage family (NB4xx): secrets in cell sources, in saved outputs and in
+//! metadata. All four rules share the detector table of [`detectors`]; no reporter ever
+//! shows more of a secret than its first four characters.
+
+pub mod detectors;
+mod hardcoded_password;
+mod secret_in_metadata;
+mod secret_in_output;
+mod secret_in_source;
+
+use nblint_engine::{Checker, Family, OptionMeta, OptionValue};
+use regex::Regex;
+
+pub use hardcoded_password::HardcodedPassword;
+pub use secret_in_metadata::SecretInMetadata;
+pub use secret_in_output::SecretInOutput;
+pub use secret_in_source::SecretInSource;
+
+use detectors::Found;
+
+/// The family's configuration table: `[credentials]`.
+pub const NAME: &str = "credentials";
+
+pub const FAMILY: Family = Family {
+    name: NAME,
+    description: "API keys, tokens, private keys and passwords in sources, saved outputs and metadata",
+    rules: &[
+        &SecretInSource,
+        &HardcodedPassword,
+        &SecretInOutput,
+        &SecretInMetadata,
+    ],
+    options: &[OptionMeta {
+        name: "allowlist",
+        default: OptionValue::StrList(&[]),
+        doc: "Regexes of secrets that are not secrets (published test keys); a match anywhere in the secret skips it. An entry that is not a valid regex matches as plain text.",
+    }],
+};
+
+/// The detectors with the configured allowlist applied.
+struct Scanner {
+    allowlist: Vec<Regex>,
+}
+
+impl Scanner {
+    fn new(checker: &Checker<'_>) -> Scanner {
+        let allowlist = checker
+            .settings
+            .string_list(NAME, "allowlist")
+            .iter()
+            .filter_map(|pattern| {
+                Regex::new(pattern)
+                    .or_else(|_| Regex::new(&regex::escape(pattern)))
+                    .ok()
+            })
+            .collect();
+        Scanner { allowlist }
+    }
+
+    /// The secrets in `text` that the allowlist does not excuse.
+    fn secrets(&self, text: &str) -> Vec<Found> {
+        let mut found = detectors::find_all(text);
+        if !self.allowlist.is_empty() {
+            found.retain(|f| {
+                let secret = &text[f.start..f.end];
+                !self.allowlist.iter().any(|a| a.is_match(secret))
+            });
+        }
+        found
+    }
+}
+
+/// The text without ANSI escape sequences (colours in tracebacks, cursor moves in progress
+/// bars), which would otherwise split a secret.
+fn strip_ansi(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\u{1b}') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            // CSI: ESC [ parameters final-byte
+            Some('[') => {
+                chars.next();
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            // OSC: ESC ] ... BEL or ESC \
+            Some(']') => {
+                chars.next();
+                while let Some(c) = chars.next() {
+                    if c == '\u{7}' || (c == '\u{1b}' && chars.peek() == Some(&'\\')) {
+                        if c == '\u{1b}' {
+                            chars.next();
+                        }
+                        break;
+                    }
+                }
+            }
+            Some(_) => {
+                chars.next();
+            }
+            None => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The start of a secret as its JSON spells it, to find the raw-file line: up to 16
+/// characters that JSON never escapes. Empty when the secret starts with one it does.
+fn needle(secret: &str) -> Box<str> {
+    let safe: String = secret
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.+=:@".contains(*c))
+        .take(16)
+        .collect();
+    if safe.len() >= 4 {
+        safe.into()
+    } else {
+        "".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ansi_escapes_are_removed() {
+        assert_eq!(strip_ansi("\u{1b}[0;31mAKIA\u{1b}[0mXYZ"), "AKIAXYZ");
+        assert_eq!(strip_ansi("a\u{1b}]0;title\u{7}b"), "ab");
+        assert_eq!(strip_ansi("plain"), "plain");
+    }
+
+    #[test]
+    fn needles_are_json_safe_prefixes() {
+        assert_eq!(&*needle("AKIA7KLFYYLBEG3RHDSVXYZ"), "AKIA7KLFYYLBEG3R");
+        assert_eq!(&*needle("ab/cd"), "");
+    }
+}

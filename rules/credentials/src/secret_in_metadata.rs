@@ -1,0 +1,106 @@
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+use serde_json::Value;
+
+use crate::detectors::preview;
+use crate::{needle, Scanner};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a credential of any format NB401 knows in the notebook's metadata or a cell's
+    /// metadata: every string value, at any depth, is scanned. Widget state, connection
+    /// settings saved by extensions (database, cloud and LLM plugins) and papermill
+    /// parameters all live there. The message names the JSON pointer of the value.
+    ///
+    /// ## Why is this bad?
+    /// Metadata is invisible in Jupyter's interface but saved in the file: a key stored there by
+    /// an extension is published with the notebook without anyone having seen it.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"metadata": {"db_connection": {"url": "postgresql://analyst:53eY...@db:5432/sales"}}}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```json
+    /// {"metadata": {"db_connection": {"url_env": "SALES_DB_URL"}}}
+    /// ```
+    /// Remove the value (`jupyter nbconvert --ClearMetadataPreprocessor.enabled=True`), and
+    /// revoke the secret.
+    ///
+    /// ## Options
+    /// - `allowlist` in `[credentials]` (default `[]`): regexes of known test keys.
+    pub struct SecretInMetadata {
+        code: "NB404",
+        name: "secret-in-metadata",
+        family: "credentials",
+        severity: Error,
+        default: true,
+        fix: Never,
+        visits_ast: false,
+    }
+}
+
+impl Rule for SecretInMetadata {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_notebook(&self, checker: &mut Checker<'_>) {
+        let scanner = Scanner::new(checker);
+        let mut found = Vec::new();
+        walk(&checker.notebook.metadata, &mut String::new(), &mut |pointer, text| {
+            for secret in scanner.secrets(text) {
+                found.push((None, pointer.to_string(), secret.detector, text[secret.start..secret.end].to_string()));
+            }
+        });
+        for (index, cell) in checker.notebook.cells.iter().enumerate() {
+            walk(&cell.metadata, &mut String::new(), &mut |pointer, text| {
+                for secret in scanner.secrets(text) {
+                    found.push((Some(index), pointer.to_string(), secret.detector, text[secret.start..secret.end].to_string()));
+                }
+            });
+        }
+        for (cell, pointer, detector, secret) in found {
+            let place = match cell {
+                Some(_) => "this cell's metadata",
+                None => "the notebook's metadata",
+            };
+            checker.report(
+                Diagnostic::new(
+                    &Self::META,
+                    Span::Metadata {
+                        cell,
+                        needle: needle(&secret),
+                    },
+                    format!("{} `{}` in {place}, at `{pointer}`", detector.name, preview(&secret)),
+                )
+                .with_help("remove the value from the metadata, and revoke the secret: it is in the file's history"),
+            );
+        }
+    }
+}
+
+/// Calls `visit` with the JSON pointer and text of every string under `value`.
+fn walk(value: &Value, pointer: &mut String, visit: &mut dyn FnMut(&str, &str)) {
+    match value {
+        Value::String(text) => visit(if pointer.is_empty() { "/" } else { pointer }, text),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{i}"));
+                walk(item, pointer, visit);
+                pointer.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                walk(item, pointer, visit);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,110 @@
+use nblint_engine::ruff_text_size::{TextRange, TextSize};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+
+use crate::detectors::preview;
+use crate::Scanner;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a credential of a known provider format written in a cell: in code, comments,
+    /// strings, shell and SQL cells, markdown and raw cells alike. Sources are read decoded,
+    /// so a key that the `.ipynb` JSON spells with escapes (`\u002d`, `\"`) is found too.
+    ///
+    /// The formats, each checked for its real shape (prefix, length, alphabet) and, where the
+    /// format has one, its checksum or embedded structure:
+    ///
+    /// | detector | shape |
+    /// |---|---|
+    /// | `private-key` | a PEM `-----BEGIN ... PRIVATE KEY-----` block with key material |
+    /// | `aws-access-key-id` | `AKIA`/`ASIA`/`ABIA`/`ACCA` + 16 base32 characters (AWS's `...EXAMPLE` keys excepted) |
+    /// | `aws-secret-access-key` | 40 base64 characters assigned to an `aws_secret_access_key`-like name |
+    /// | `github-token` | `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_` + 36, whose last 6 are the CRC32 checksum |
+    /// | `github-fine-grained-token` | `github_pat_` + 22 + `_` + 59 |
+    /// | `gitlab-token` | `glpat-`, `gldt-`, `glrt-`, `glptt-` + 20 or more |
+    /// | `slack-token` | `xoxb-`, `xoxp-`, ... with its numeric team and user parts |
+    /// | `slack-webhook` | `https://hooks.slack.com/services/T.../B.../...` |
+    /// | `stripe-live-key` | `sk_live_` / `rk_live_` + 24 or more |
+    /// | `openai-api-key` | `sk-` (`proj-`, `svcacct-`, `admin-`) keys with OpenAI's `T3BlbkFJ` marker, or legacy `sk-` + 48 |
+    /// | `anthropic-api-key` | `sk-ant-api03-...AA` |
+    /// | `google-api-key` | `AIza` + 35 |
+    /// | `google-service-account` | a service-account key file's `private_key_id` (40 hex) |
+    /// | `azure-storage-key` | `AccountName=...;AccountKey=` + 88 base64 characters |
+    /// | `azure-sas-token` | a URL query with `sv=<date>&...&sig=` |
+    /// | `huggingface-token` | `hf_` + 34 letters |
+    /// | `twilio-api-key` | `SK` + 32 hex |
+    /// | `sendgrid-api-key` | `SG.` + 22 + `.` + 43 |
+    /// | `mailgun-api-key` | `key-` + 32 hex |
+    /// | `npm-token` | `npm_` + 36, whose last 6 are the CRC32 checksum |
+    /// | `pypi-token` | `pypi-AgEIcHlwaS5vcmc...` |
+    /// | `databricks-token` | `dapi` + 32 hex |
+    /// | `discord-bot-token` | base64 of the bot's numeric ID `.` 6 `.` 27 or more |
+    /// | `telegram-bot-token` | bot ID `:AA` + 33 |
+    /// | `jwt` | three base64url segments whose header is JSON with an `alg` |
+    /// | `url-password` | `scheme://user:password@host` with a password that is not a placeholder |
+    ///
+    /// Tokens that only look random but are all one character, or AWS's documentation keys,
+    /// are not reported. The message shows the secret's first four characters only, and so
+    /// does every output format, code snippets included.
+    ///
+    /// ## Why is this bad?
+    /// A notebook is shared, committed and rendered: a key written in it is in the repository
+    /// history for good, readable by everyone who can read the notebook. Revoke it, then read
+    /// it from the environment.
+    ///
+    /// ## Example
+    /// ```python
+    /// client = OpenAI(api_key="sk-proj-...")
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// import os
+    /// client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])
+    /// ```
+    ///
+    /// ## Options
+    /// - `allowlist` in `[credentials]` (default `[]`): regexes of known test keys; a secret
+    ///   they match is not reported. A finding can also be suppressed on its line with
+    ///   `# nblint: ignore[NB401]`.
+    pub struct SecretInSource {
+        code: "NB401",
+        name: "secret-in-source",
+        family: "credentials",
+        severity: Error,
+        default: true,
+        fix: Never,
+        visits_ast: false,
+    }
+}
+
+impl Rule for SecretInSource {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_notebook(&self, checker: &mut Checker<'_>) {
+        let scanner = Scanner::new(checker);
+        for (index, cell) in checker.notebook.cells.iter().enumerate() {
+            let source = &cell.source[cell.synthetic_prefix.min(cell.source.len())..];
+            let offset = cell.synthetic_prefix;
+            for found in scanner.secrets(source) {
+                let range = TextRange::new(
+                    TextSize::try_from(found.start + offset).unwrap_or_default(),
+                    TextSize::try_from(found.end + offset).unwrap_or_default(),
+                );
+                let secret = &source[found.start..found.end];
+                checker.report(
+                    Diagnostic::new(
+                        &Self::META,
+                        Span::cell(index, range),
+                        format!("{} `{}` in the source", found.detector.name, preview(secret)),
+                    )
+                    .with_help(
+                        "revoke it, then read it at run time: `os.environ[\"NAME\"]`, `getpass()` or a secrets manager",
+                    )
+                    .with_redaction(range),
+                );
+            }
+        }
+    }
+}
