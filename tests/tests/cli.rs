@@ -104,7 +104,7 @@ fn select_and_ignore_from_the_command_line() {
     );
     assert_eq!(run.stdout.lines().count(), 8);
 
-    let run = nblint(&["check", "fixtures", "--ignore", "NB0,NB1"]);
+    let run = nblint(&["check", "fixtures", "--ignore", "NB0,NB1,NB4"]);
     assert_eq!(run.status, 0, "{}", run.stdout);
 
     let run = nblint(&["check", "fixtures", "--select", "NB01"]);

@@ -31,7 +31,11 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// Every rule family nblint ships, in code order.
 pub fn families() -> Vec<nblint_engine::Family> {
-    vec![nblint_engine::system::FAMILY, nblint_hidden_state::FAMILY, nblint_credentials::FAMILY]
+    vec![
+        nblint_engine::system::FAMILY,
+        nblint_hidden_state::FAMILY,
+        nblint_credentials::FAMILY,
+    ]
 }
 
 /// The registry of every rule, built once.

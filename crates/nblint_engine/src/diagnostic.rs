@@ -19,7 +19,10 @@ pub enum Span {
         needle: Box<str>,
     },
     /// The metadata of a cell, or of the notebook when `cell` is `None`; `needle` as above.
-    Metadata { cell: Option<usize>, needle: Box<str> },
+    Metadata {
+        cell: Option<usize>,
+        needle: Box<str>,
+    },
 }
 
 impl Span {

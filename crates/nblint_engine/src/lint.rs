@@ -11,11 +11,11 @@ use nblint_notebook::{parse_cell, KernelLanguage, LoadError, Notebook, Position,
 use crate::checker::Checker;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Fix, Span};
-use ruff_text_size::TextRange;
 use crate::registry::{Registry, RuleSet};
 use crate::rule::{Rule, Severity};
 use crate::suppression;
 use crate::system::InvalidNotebook;
+use ruff_text_size::TextRange;
 
 /// A location a user can open: a cell position and the matching raw-file position.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,7 +342,7 @@ mod tests {
         let source = "key = 'AKIAZ3MPLQ4RT7WX2KVB'\nprint(key)\n";
         let range = TextRange::new(TextSize::new(7), TextSize::new(27));
         let redacted = redact_ranges(source, &[range]);
-        assert_eq!(redacted, "key = 'AKIA…**************'\nprint(key)\n");
+        assert_eq!(redacted, "key = 'AKIA…*************'\nprint(key)\n");
         assert_eq!(redacted.len(), source.len());
         assert!(!redacted.contains("Z3MP"));
     }

@@ -30,7 +30,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "private-key",
         name: "private key",
         keywords: &["PRIVATE KEY"],
-        pattern: r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\\n|\\r|\s)*([A-Za-z0-9+/=]{40,})",
+        pattern: r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\\+[nr]|\s)*([A-Za-z0-9+/=]{40,})",
         validate: None,
         example: "-----BEGIN PRIVATE KEY-----\\nMIIekkSFWGVRMygNi2Ut6Gg/oN/s7FyjBS+QQDQjMVJAB8QtAWC3Qs4bs8n31gAV\\n-----END PRIVATE KEY-----",
     },
@@ -46,7 +46,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "aws-secret-access-key",
         name: "AWS secret access key",
         keywords: &["ecret", "ECRET"],
-        pattern: r#"(?i)aws_?secret(?:_?access)?(?:_?key)?["']?\s*[:=,]\s*(?:r|b)?["']([A-Za-z0-9/+]{40})["']"#,
+        pattern: r#"(?i)aws_?secret(?:_?access)?(?:_?key)?\\?["']?\s*[:=,]\s*(?:r|b)?\\?["']([A-Za-z0-9/+]{40})\\?["']"#,
         validate: Some(high_entropy),
         example: "aws_secret_access_key = \"7PfhIg8Ez9oP0ZV1YgHNMqhQY+CIb27Mxy85v0eq\"",
     },
@@ -86,7 +86,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "slack-webhook",
         name: "Slack webhook URL",
         keywords: &["hooks.slack.com"],
-        pattern: r"(https://hooks\.slack\.com/(?:services|workflows)/[A-Z0-9]{8,}/[A-Z0-9]{8,}/[A-Za-z0-9]{20,})",
+        pattern: r"https://hooks\.slack\.com/(?:services|workflows)/([A-Z0-9]{8,}/[A-Z0-9]{8,}/[A-Za-z0-9]{20,})",
         validate: None,
         example: "https://hooks.slack.com/services/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",
     },
@@ -126,7 +126,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "google-service-account",
         name: "Google service-account key",
         keywords: &["private_key_id"],
-        pattern: r#"["']?private_key_id["']?\s*:\s*["']([0-9a-f]{40})["']"#,
+        pattern: r#"private_key_id\\?["']?\s*:\s*\\?["']([0-9a-f]{40})\\?["']"#,
         validate: None,
         example: "\"private_key_id\": \"6d00ee8ed0f6bc7e0183f3a506061914380c282d\"",
     },
@@ -407,18 +407,34 @@ fn jwt_header(secret: &str) -> bool {
 pub fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     const WORDS: &[&str] = &[
-        "password", "passwd", "pass", "pwd", "secret", "changeme", "example", "dummy",
-        "placeholder", "token", "apikey", "api_key", "redacted", "your", "mypassword", "none",
-        "null", "test", "user", "username",
+        "password", "passwd", "pass", "pwd", "secret", "token", "apikey", "api_key", "none",
+        "null", "test", "user", "username", "admin", "root",
     ];
-    value.chars().all(|c| c == value.chars().next().unwrap_or('x'))
+    const PARTS: &[&str] = &[
+        "change",
+        "replace",
+        "your",
+        "insert",
+        "enter",
+        "here",
+        "example",
+        "dummy",
+        "sample",
+        "placeholder",
+        "redacted",
+        "todo",
+        "fixme",
+        "xxx",
+        "***",
+        "...",
+    ];
+    value
+        .chars()
+        .all(|c| c == value.chars().next().unwrap_or('x'))
         || value.starts_with(['<', '{', '$', '%', '['])
         || value.ends_with(['>', '}', ']'])
-        || value.contains("***")
-        || value.contains("...")
-        || value.contains("xxx")
-        || value.contains("XXX")
-        || WORDS.iter().any(|w| lower == *w || lower.starts_with("your") || lower.starts_with("my_"))
+        || WORDS.contains(&lower.as_str())
+        || PARTS.iter().any(|p| lower.contains(p))
 }
 
 fn url_password(password: &str) -> bool {
@@ -441,7 +457,9 @@ mod tests {
     #[test]
     fn ids_are_unique_kebab_case() {
         let mut ids: Vec<&str> = DETECTORS.iter().map(|d| d.id).collect();
-        assert!(ids.iter().all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+        assert!(ids
+            .iter()
+            .all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), DETECTORS.len());
@@ -449,10 +467,16 @@ mod tests {
 
     #[test]
     fn checksums() {
-        assert!(base62_crc32_checksum("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"));
+        assert!(base62_crc32_checksum(
+            "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"
+        ));
         // One character changed: the checksum no longer matches.
-        assert!(!base62_crc32_checksum("ghp_0qRhSBHpvkTSOsq63Hvzl8IBtPnRNb2i07Pd"));
-        assert!(!base62_crc32_checksum("ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert!(!base62_crc32_checksum(
+            "ghp_0qRhSBHpvkTSOsq63Hvzl8IBtPnRNb2i07Pd"
+        ));
+        assert!(!base62_crc32_checksum(
+            "ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        ));
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 

@@ -132,11 +132,33 @@ fn words(name: &str) -> Vec<String> {
 /// Whether a name says it holds a credential.
 pub(crate) fn is_credential_name(name: &str) -> bool {
     let words = words(name);
+    // `secret_name`, `token_path`, `password_env`: a reference to a credential, not one.
+    const REFERENCE: &[&str] = &[
+        "name", "id", "path", "file", "filename", "url", "uri", "env", "var", "field", "type",
+        "len", "length", "dir", "prefix", "suffix", "header", "param", "arn", "ref", "scope",
+        "endpoint", "location", "count", "size",
+    ];
+    if words
+        .last()
+        .is_some_and(|w| REFERENCE.contains(&w.as_str()))
+    {
+        return false;
+    }
     let has = |w: &str| words.iter().any(|x| x == w);
     let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
-    ["password", "passwd", "pwd", "token", "secret", "auth", "apikey", "accesskey", "privatekey"]
-        .iter()
-        .any(|w| has(w))
+    [
+        "password",
+        "passwd",
+        "pwd",
+        "token",
+        "secret",
+        "auth",
+        "apikey",
+        "accesskey",
+        "privatekey",
+    ]
+    .iter()
+    .any(|w| has(w))
         || pair("api", "key")
         || pair("access", "key")
         || pair("private", "key")
@@ -195,17 +217,50 @@ mod tests {
 
     #[test]
     fn credential_names() {
-        for name in ["password", "db_password", "dbPassword", "API_KEY", "apiKey", "apikey", "access_key", "auth_token", "client_secret", "PWD", "privateKey"] {
+        for name in [
+            "password",
+            "db_password",
+            "dbPassword",
+            "API_KEY",
+            "apiKey",
+            "apikey",
+            "access_key",
+            "auth_token",
+            "client_secret",
+            "PWD",
+            "privateKey",
+        ] {
             assert!(is_credential_name(name), "{name}");
         }
-        for name in ["author", "tokenizer", "max_tokens", "key", "passenger", "secretary", "path", "keyword"] {
+        for name in [
+            "author",
+            "tokenizer",
+            "max_tokens",
+            "key",
+            "passenger",
+            "secretary",
+            "path",
+            "keyword",
+            "secret_name",
+            "token_path",
+        ] {
             assert!(!is_credential_name(name), "{name}");
         }
     }
 
     #[test]
     fn placeholders_are_not_secrets() {
-        for value in ["changeme", "<your-key>", "xxxxxxxxxx", "${TOKEN}", "********", "password", "your_api_key_here", "my password is long"] {
+        for value in [
+            "changeme",
+            "<your-key>",
+            "xxxxxxxxxx",
+            "${TOKEN}",
+            "********",
+            "password",
+            "your_api_key_here",
+            "my password is long",
+            "CHANGE-THIS-KEY",
+        ] {
             assert!(!looks_secret(value), "{value}");
         }
         assert!(looks_secret("Tr0ub4dor&3x!"));

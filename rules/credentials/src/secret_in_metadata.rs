@@ -48,15 +48,29 @@ impl Rule for SecretInMetadata {
     fn check_notebook(&self, checker: &mut Checker<'_>) {
         let scanner = Scanner::new(checker);
         let mut found = Vec::new();
-        walk(&checker.notebook.metadata, &mut String::new(), &mut |pointer, text| {
-            for secret in scanner.secrets(text) {
-                found.push((None, pointer.to_string(), secret.detector, text[secret.start..secret.end].to_string()));
-            }
-        });
+        walk(
+            &checker.notebook.metadata,
+            &mut String::new(),
+            &mut |pointer, text| {
+                for secret in scanner.secrets(text) {
+                    found.push((
+                        None,
+                        pointer.to_string(),
+                        secret.detector,
+                        text[secret.start..secret.end].to_string(),
+                    ));
+                }
+            },
+        );
         for (index, cell) in checker.notebook.cells.iter().enumerate() {
             walk(&cell.metadata, &mut String::new(), &mut |pointer, text| {
                 for secret in scanner.secrets(text) {
-                    found.push((Some(index), pointer.to_string(), secret.detector, text[secret.start..secret.end].to_string()));
+                    found.push((
+                        Some(index),
+                        pointer.to_string(),
+                        secret.detector,
+                        text[secret.start..secret.end].to_string(),
+                    ));
                 }
             });
         }

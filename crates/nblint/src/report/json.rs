@@ -41,7 +41,10 @@ pub fn finding_value(path: &std::path::Path, finding: &Finding) -> Value {
     object.insert("cell".into(), json!(finding.location.cell));
     object.insert("cell_id".into(), json!(finding.cell_id));
     object.insert("output".into(), json!(output(&finding.location)));
-    object.insert("metadata".into(), json!(finding.location.part == Some(Part::Metadata)));
+    object.insert(
+        "metadata".into(),
+        json!(finding.location.part == Some(Part::Metadata)),
+    );
     for (key, value) in position_fields(&finding.location) {
         object.insert(key.into(), value);
     }

@@ -31,7 +31,12 @@ pub fn write(
 /// file.
 pub fn header(path: &Path, location: &Location) -> String {
     let path = path.display();
-    match (location.cell, location.start, location.part, location.file_start) {
+    match (
+        location.cell,
+        location.start,
+        location.part,
+        location.file_start,
+    ) {
         (Some(cell), Some(start), _, _) => {
             format!("{path}:cell {cell}:{}:{}", start.line, start.column)
         }
