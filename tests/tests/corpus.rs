@@ -45,7 +45,15 @@ fn dev_corpus_invalid_files_and_positions() {
     // Every cell position lies inside the cell it names, and its raw position is where the
     // cell's source is written.
     let mut checked = 0;
-    for finding in findings.iter().filter(|f| !f["cell"].is_null()) {
+    // Findings in outputs and metadata have a raw-file position and no cell position.
+    for finding in findings.iter().filter(|f| !f["output"].is_null() || f["metadata"] == true) {
+        assert!(finding["line"].is_null(), "{finding}");
+        assert!(finding["file_line"].as_u64().is_some(), "{finding}");
+    }
+    for finding in findings
+        .iter()
+        .filter(|f| !f["cell"].is_null() && f["output"].is_null() && f["metadata"] == false)
+    {
         let path = finding["path"].as_str().unwrap();
         let bytes = std::fs::read(path).unwrap();
         let notebook = nblint_notebook::Notebook::from_bytes(&bytes).unwrap();
