@@ -46,7 +46,10 @@ fn dev_corpus_invalid_files_and_positions() {
     // cell's source is written.
     let mut checked = 0;
     // Findings in outputs and metadata have a raw-file position and no cell position.
-    for finding in findings.iter().filter(|f| !f["output"].is_null() || f["metadata"] == true) {
+    for finding in findings
+        .iter()
+        .filter(|f| !f["output"].is_null() || f["metadata"] == true)
+    {
         assert!(finding["line"].is_null(), "{finding}");
         assert!(finding["file_line"].as_u64().is_some(), "{finding}");
     }
