@@ -48,29 +48,19 @@ impl Rule for SecretInMetadata {
     fn check_notebook(&self, checker: &mut Checker<'_>) {
         let scanner = Scanner::new(checker);
         let mut found = Vec::new();
-        walk(
-            &checker.notebook.metadata,
-            &mut String::new(),
-            &mut |pointer, text| {
-                for secret in scanner.secrets(text) {
-                    found.push((
-                        None,
-                        pointer.to_string(),
-                        secret.detector,
-                        text[secret.start..secret.end].to_string(),
-                    ));
-                }
-            },
+        let owners = std::iter::once((None, &checker.notebook.metadata)).chain(
+            checker
+                .notebook
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(index, cell)| (Some(index), &cell.metadata)),
         );
-        for (index, cell) in checker.notebook.cells.iter().enumerate() {
-            walk(&cell.metadata, &mut String::new(), &mut |pointer, text| {
+        for (cell, metadata) in owners {
+            walk(metadata, &mut String::new(), &mut |pointer, text| {
                 for secret in scanner.secrets(text) {
-                    found.push((
-                        Some(index),
-                        pointer.to_string(),
-                        secret.detector,
-                        text[secret.start..secret.end].to_string(),
-                    ));
+                    let value = text[secret.start..secret.end].to_string();
+                    found.push((cell, pointer.to_string(), secret.detector, value));
                 }
             });
         }

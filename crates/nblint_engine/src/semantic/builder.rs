@@ -282,18 +282,24 @@ impl Builder<'_> {
                 }
             }
             Expr::Attribute(_) | Expr::Subscript(_) => {
-                self.visit_expr(target);
                 let repeats =
                     value.is_some_and(|value| contains_expr(value, &ComparableExpr::from(target)));
-                let kind = if target.is_attribute_expr() {
-                    MutationKind::Attribute
-                } else {
-                    MutationKind::Subscript
-                };
-                self.mutate(target, Mutation { kind, repeats });
+                self.store_into(target, repeats);
             }
             other => self.visit_expr(other),
         }
+    }
+
+    /// Walks a store into an attribute or item (`df["a"] = ...`, `x.n += 1`, `del d[k]`): the
+    /// target's reads, then a mutation of its root name.
+    fn store_into(&mut self, target: &Expr, repeats: bool) {
+        self.visit_expr(target);
+        let kind = if target.is_attribute_expr() {
+            MutationKind::Attribute
+        } else {
+            MutationKind::Subscript
+        };
+        self.mutate(target, Mutation { kind, repeats });
     }
 
     /// Records a mutation of the root name of `target` (`df` in `df.loc[m, "a"]`), when that
@@ -591,21 +597,7 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
                         };
                         self.bind(id, *range, binding);
                     }
-                    Expr::Attribute(_) | Expr::Subscript(_) => {
-                        self.visit_expr(target);
-                        let kind = if target.is_attribute_expr() {
-                            MutationKind::Attribute
-                        } else {
-                            MutationKind::Subscript
-                        };
-                        self.mutate(
-                            target,
-                            Mutation {
-                                kind,
-                                repeats: true,
-                            },
-                        );
-                    }
+                    Expr::Attribute(_) | Expr::Subscript(_) => self.store_into(target, true),
                     other => self.visit_expr(other),
                 }
             }
@@ -619,21 +611,7 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
                                 self.push(id, *range, EventKind::Delete);
                             }
                         }
-                        Expr::Attribute(_) | Expr::Subscript(_) => {
-                            self.visit_expr(target);
-                            let kind = if target.is_attribute_expr() {
-                                MutationKind::Attribute
-                            } else {
-                                MutationKind::Subscript
-                            };
-                            self.mutate(
-                                target,
-                                Mutation {
-                                    kind,
-                                    repeats: true,
-                                },
-                            );
-                        }
+                        Expr::Attribute(_) | Expr::Subscript(_) => self.store_into(target, true),
                         other => self.visit_expr(other),
                     }
                 }
@@ -698,13 +676,7 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
             }
             Stmt::Import(ast::StmtImport { names, .. }) => {
                 for alias in names {
-                    let (name, range) = match &alias.asname {
-                        Some(asname) => (asname.id.clone(), asname.range),
-                        None => {
-                            let first = alias.name.id.split('.').next().unwrap_or_default();
-                            (Name::new(first), alias.name.range)
-                        }
-                    };
+                    let (name, range) = import_binding(alias);
                     self.bind_simple(&name, range, BindKind::Import);
                 }
             }
@@ -826,19 +798,8 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
     }
 
     fn visit_pattern(&mut self, pattern: &'ast Pattern) {
-        match pattern {
-            Pattern::MatchAs(ast::PatternMatchAs {
-                name: Some(name), ..
-            })
-            | Pattern::MatchStar(ast::PatternMatchStar {
-                name: Some(name), ..
-            })
-            | Pattern::MatchMapping(ast::PatternMatchMapping {
-                rest: Some(name), ..
-            }) => {
-                self.bind_simple(&name.id, name.range, BindKind::Other);
-            }
-            _ => {}
+        if let Some(name) = pattern_capture(pattern) {
+            self.bind_simple(&name.id, name.range, BindKind::Other);
         }
         visitor::walk_pattern(self, pattern);
     }
@@ -899,6 +860,27 @@ fn contains_expr(haystack: &Expr, needle: &ComparableExpr) -> bool {
     finder.found
 }
 
+/// The name an `import` alias binds: `np` for `import numpy as np`, `os` for `import os.path`.
+fn import_binding(alias: &ast::Alias) -> (Name, TextRange) {
+    match &alias.asname {
+        Some(asname) => (asname.id.clone(), asname.range),
+        None => {
+            let first = alias.name.id.split('.').next().unwrap_or_default();
+            (Name::new(first), alias.name.range)
+        }
+    }
+}
+
+/// The name a `match` pattern captures: `x` in `case [*x]`, `case {**x}`, `case _ as x`.
+fn pattern_capture(pattern: &Pattern) -> Option<&ast::Identifier> {
+    match pattern {
+        Pattern::MatchAs(ast::PatternMatchAs { name, .. })
+        | Pattern::MatchStar(ast::PatternMatchStar { name, .. }) => name.as_ref(),
+        Pattern::MatchMapping(ast::PatternMatchMapping { rest, .. }) => rest.as_ref(),
+        _ => None,
+    }
+}
+
 fn collect_target_names(target: &Expr, names: &mut HashSet<Name>) {
     match target {
         Expr::Name(name) => {
@@ -948,11 +930,7 @@ fn collect_locals(body: &[Stmt], parameters: Option<&Parameters>, scope: &mut Sc
                 }
                 Stmt::Import(import) => {
                     for alias in &import.names {
-                        let name = match &alias.asname {
-                            Some(asname) => asname.id.clone(),
-                            None => Name::new(alias.name.id.split('.').next().unwrap_or_default()),
-                        };
-                        self.scope.locals.insert(name);
+                        self.scope.locals.insert(import_binding(alias).0);
                     }
                 }
                 Stmt::ImportFrom(import) => {
@@ -991,13 +969,8 @@ fn collect_locals(body: &[Stmt], parameters: Option<&Parameters>, scope: &mut Sc
             visitor::walk_except_handler(self, handler);
         }
         fn visit_pattern(&mut self, pattern: &'a Pattern) {
-            match pattern {
-                Pattern::MatchAs(ast::PatternMatchAs { name: Some(n), .. })
-                | Pattern::MatchStar(ast::PatternMatchStar { name: Some(n), .. })
-                | Pattern::MatchMapping(ast::PatternMatchMapping { rest: Some(n), .. }) => {
-                    self.scope.locals.insert(n.id.clone());
-                }
-                _ => {}
+            if let Some(name) = pattern_capture(pattern) {
+                self.scope.locals.insert(name.id.clone());
             }
             visitor::walk_pattern(self, pattern);
         }
