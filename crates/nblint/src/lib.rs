@@ -29,6 +29,9 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit status: a usage, configuration, I/O or internal error.
 pub const EXIT_ERROR: u8 = 2;
 
+/// The stack of each lint thread.
+pub const LINT_STACK_SIZE: usize = 64 * 1024 * 1024;
+
 /// Every rule family nblint ships, in code order.
 pub fn families() -> Vec<nblint_engine::Family> {
     vec![
@@ -154,7 +157,10 @@ fn check(
     };
     let discovered = discover(&paths, resolver, &cwd).map_err(|e| e.to_string())?;
 
-    let mut pool = rayon::ThreadPoolBuilder::new();
+    // Parsing and walking Python is recursive: the parser refuses what is deeper than Python
+    // accepts, and the stack leaves room for the deepest tree it lets through, in debug
+    // builds too. Only the pages a thread touches are ever committed.
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(LINT_STACK_SIZE);
     if let Some(threads) = args.threads.filter(|&n| n > 0) {
         pool = pool.num_threads(threads);
     }

@@ -44,6 +44,12 @@ crate::declare_rule! {
     /// IPython syntax (`%magic`, `!shell`, `obj?`) is understood, and cells that are not
     /// Python (`%%bash`, `%%sql`, cells an editor marks with another language) are not parsed.
     ///
+    /// A cell nested deeper than Python accepts is reported at its first line without being
+    /// parsed: more than 200 nested brackets ("too many nested parentheses"), more than 100
+    /// levels of indentation, or an expression more than 3,000 levels deep (a sum of thousands
+    /// of terms, a chain of thousands of attribute accesses), where CPython's compiler gives up
+    /// with "maximum recursion depth exceeded". Such a cell never stops the run.
+    ///
     /// ## Why is this bad?
     /// The cell fails when run, so "restart and run all" stops there and every later cell
     /// runs without the state it expects. nblint's other rules skip the cell, so problems in
@@ -84,6 +90,20 @@ impl Rule for SyntaxError {
 
     fn check_notebook(&self, checker: &mut Checker<'_>) {
         for (index, parsed) in checker.cells.iter().enumerate() {
+            if let CellSyntax::TooDeep(reason) = &parsed.syntax {
+                let span = checker.cell_span(index);
+                checker.report(
+                    Diagnostic::new(
+                        &Self::META,
+                        span,
+                        format!("syntax error: {reason}: Python cannot compile this cell"),
+                    )
+                    .with_help(
+                        "build the expression in steps or with a loop (`sum(terms)`, a list of parts); nblint's other rules skip this cell until then",
+                    ),
+                );
+                continue;
+            }
             if parsed.syntax != CellSyntax::Python {
                 continue;
             }
@@ -129,4 +149,5 @@ pub const FAMILY: Family = Family {
     description: "files that are not notebooks and cells that do not parse",
     rules: &[&InvalidNotebook, &SyntaxError],
     options: &[],
+    redact: None,
 };

@@ -35,6 +35,15 @@ impl ParsedCell {
     }
 }
 
+/// A cell of a notebook whose kernel is not Python: never parsed, every cell is text.
+pub fn unparsed_cell(cell: &Cell, language: &str) -> ParsedCell {
+    ParsedCell {
+        syntax: CellSyntax::Other(format!("{language} cell")),
+        parsed: None,
+        lines: LineIndex::new(&cell.source),
+    }
+}
+
 /// Classifies and parses one cell. Markdown and raw cells get `CellSyntax::Other` and no parse.
 pub fn parse_cell(cell: &Cell) -> ParsedCell {
     let lines = LineIndex::new(&cell.source);
@@ -42,6 +51,13 @@ pub fn parse_cell(cell: &Cell) -> ParsedCell {
         python::classify(cell)
     } else {
         CellSyntax::Other(format!("{} cell", cell.kind.as_str()))
+    };
+    let syntax = match syntax {
+        CellSyntax::Python => match python::too_deep(&cell.source) {
+            Some(reason) => CellSyntax::TooDeep(reason),
+            None => CellSyntax::Python,
+        },
+        other => other,
     };
     let parsed = match syntax {
         CellSyntax::Python => {

@@ -158,6 +158,184 @@ pub enum CellSyntax {
     /// Not Python: a cell magic such as `%%bash`, an automagic cell, or a cell an editor marks
     /// with another language. The string says why, for messages.
     Other(String),
+    /// Python nested deeper than Python itself accepts (see [`too_deep`]); not parsed, so that
+    /// no recursive walk can exhaust the stack. The string says what is too deep.
+    TooDeep(String),
+}
+
+/// Brackets Python accepts nested in one another (CPython's tokenizer: "too many nested
+/// parentheses" past 200).
+pub const MAX_BRACKETS: usize = 200;
+/// Indentation levels Python accepts (CPython: "too many levels of indentation" past 100).
+pub const MAX_INDENTS: usize = 100;
+/// Expression depth nblint analyses. CPython stops compiling at about 3,000 levels ("maximum
+/// recursion depth exceeded during compilation"); a sum of that many terms on one line is
+/// generated code, not something to lint.
+pub const MAX_EXPRESSION_DEPTH: usize = 3_000;
+
+/// Why a Python cell is too deeply nested to parse, if it is: more nested brackets or
+/// indentation levels than Python accepts, or an expression deeper than
+/// [`MAX_EXPRESSION_DEPTH`] by an estimate that follows how the tree deepens.
+///
+/// The estimate reads the source once, byte by byte: inside each bracket, every operator,
+/// attribute access, call, subscript, `not`, `lambda` or conditional since the last separator
+/// (`,`, `=`, a comparison, `and`, `or`, `for`)
+/// is one more level, and the levels of enclosing brackets add up. It never counts a flat
+/// list of ten thousand numbers as deep, and it is an upper bound of the tree's depth for the
+/// chains that really are deep (`1 + 1 + ...`, `a.b.c...`, `f()()()...`, `- - - x`).
+pub fn too_deep(source: &str) -> Option<String> {
+    let bytes = source.as_bytes();
+    // Each level of any kind takes at least one byte, a bracket level one bracket and an
+    // indentation level one line: most cells are too small to need the scan.
+    let brackets = bytes
+        .iter()
+        .filter(|b| matches!(b, b'(' | b'[' | b'{'))
+        .count();
+    let lines = memchr::memchr_iter(b'\n', bytes).count();
+    if bytes.len() <= MAX_EXPRESSION_DEPTH && brackets <= MAX_BRACKETS && lines <= MAX_INDENTS {
+        return None;
+    }
+    let mut chains: Vec<usize> = Vec::new(); // per open bracket: its chain so far
+    let mut chain = 0usize; // the current segment's chain
+    let mut enclosing = 0usize; // sum of `chains`
+    let mut deepest = 0usize;
+    let mut indents: Vec<usize> = vec![0];
+    let mut at_line_start = true;
+    let mut previous: u8 = b'\n'; // last significant byte
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if at_line_start && chains.is_empty() {
+            let width = bytes[i..]
+                .iter()
+                .take_while(|c| **c == b' ' || **c == b'\t')
+                .count();
+            let next = bytes.get(i + width).copied().unwrap_or(b'\n');
+            if !matches!(next, b'\n' | b'\r' | b'#') {
+                while indents.last().is_some_and(|&w| width < w) {
+                    indents.pop();
+                }
+                if indents.last().is_some_and(|&w| width > w) {
+                    indents.push(width);
+                    if indents.len() - 1 > MAX_INDENTS {
+                        return Some(format!("more than {MAX_INDENTS} levels of indentation"));
+                    }
+                }
+            }
+            at_line_start = false;
+            i += width;
+            continue;
+        }
+        match b {
+            b'#' => {
+                i += memchr::memchr(b'\n', &bytes[i..]).unwrap_or(bytes.len() - i);
+                continue;
+            }
+            b'\'' | b'"' => {
+                i = skip_string(bytes, i);
+                previous = b'"';
+                continue;
+            }
+            b'\n' if chains.is_empty() && previous != b'\\' => {
+                chain = 0;
+                at_line_start = true;
+            }
+            b'(' | b'[' | b'{' => {
+                // A call or a subscript deepens the expression it follows.
+                if b != b'{'
+                    && (previous.is_ascii_alphanumeric()
+                        || matches!(previous, b'_' | b')' | b']' | b'"'))
+                {
+                    chain += 1;
+                }
+                chains.push(chain);
+                enclosing += chain;
+                chain = 0;
+                if chains.len() > MAX_BRACKETS {
+                    return Some(format!("more than {MAX_BRACKETS} nested brackets"));
+                }
+            }
+            b')' | b']' | b'}' => {
+                if let Some(outer) = chains.pop() {
+                    enclosing -= outer;
+                    chain = outer;
+                }
+            }
+            b',' | b';' | b'=' | b'<' | b'>' | b'!' => {
+                // `==`, `<=`, `+=` and friends are separators too: comparisons do not nest.
+                chain = 0;
+            }
+            // `**` and `//` are one operator (`<<` and `>>` end a chain like comparisons).
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'@' | b'&' | b'|' | b'^' | b'~'
+                if !(b == previous && matches!(b, b'*' | b'/') && i > 0 && bytes[i - 1] == b) =>
+            {
+                chain += 1;
+            }
+            b'.' if bytes
+                .get(i + 1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+            {
+                chain += 1;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                let end = i + bytes[i..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c >= 0x80)
+                    .count();
+                // A string prefix (`f"..."`, `rb'...'`) starts a string.
+                if end - i <= 3 && matches!(bytes.get(end), Some(b'\'' | b'"')) {
+                    i = skip_string(bytes, end);
+                    previous = b'"';
+                    continue;
+                }
+                match &source[i..end] {
+                    "and" | "or" | "in" | "is" | "for" => chain = 0,
+                    "not" | "if" | "lambda" | "await" | "yield" => chain += 1,
+                    _ => {}
+                }
+                previous = b'a';
+                i = end;
+                deepest = deepest.max(enclosing + chain + chains.len());
+                continue;
+            }
+            _ => {}
+        }
+        if !b.is_ascii_whitespace() {
+            previous = b;
+        }
+        deepest = deepest.max(enclosing + chain + chains.len());
+        if deepest > MAX_EXPRESSION_DEPTH {
+            return Some(format!(
+                "an expression nested more than {MAX_EXPRESSION_DEPTH} levels deep"
+            ));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index just past the string literal whose opening quote is at `start`.
+fn skip_string(bytes: &[u8], start: usize) -> usize {
+    let quote = bytes[start];
+    let triple = bytes.len() >= start + 3 && bytes[start + 1] == quote && bytes[start + 2] == quote;
+    let mut i = start + if triple { 3 } else { 1 };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'\n' if !triple => return i,
+            c if c == quote => {
+                if !triple {
+                    return i + 1;
+                }
+                if bytes.len() >= i + 3 && bytes[i + 1] == quote && bytes[i + 2] == quote {
+                    return i + 3;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// Classifies a code cell before parsing.
@@ -257,6 +435,46 @@ mod tests {
         assert!(!starts_with_automagic("run(x)"));
         assert!(!starts_with_automagic("x = 1"));
         assert!(!starts_with_automagic("rm if a else b"));
+    }
+
+    #[test]
+    fn too_deep_follows_pythons_limits() {
+        let parens = |n: usize| format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n));
+        assert_eq!(too_deep(&parens(200)), None);
+        assert!(too_deep(&parens(201))
+            .unwrap()
+            .contains("200 nested brackets"));
+        let sum = |n: usize| format!("x = 1{}\n", " + 1".repeat(n));
+        assert_eq!(too_deep(&sum(2_900)), None);
+        assert!(too_deep(&sum(3_100)).unwrap().contains("3000 levels"));
+        let chain = |n: usize| format!("x = a{}\n", ".b".repeat(n));
+        assert_eq!(too_deep(&chain(2_900)), None);
+        assert!(too_deep(&chain(3_100)).is_some());
+        let indent = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("{}if x:\n", " ".repeat(i)))
+                .chain(std::iter::once(format!("{}pass\n", " ".repeat(n))))
+                .collect()
+        };
+        assert_eq!(too_deep(&indent(100)), None);
+        assert!(too_deep(&indent(101)).unwrap().contains("indentation"));
+        // Wide is not deep: separators end a chain, strings and comments hold no code.
+        let wide = format!("x = [{}]\n", vec!["-1.5 * y"; 50_000].join(", "));
+        assert_eq!(too_deep(&wide), None);
+        let booleans = format!("x = {}\n", vec!["a.b > 1"; 5_000].join(" and "));
+        assert_eq!(too_deep(&booleans), None);
+        let quoted = format!(
+            "x = '{}'  # {}\ny = \"\"\"{}\"\"\"\n",
+            "(".repeat(500),
+            "[".repeat(500),
+            "{\n".repeat(500)
+        );
+        assert_eq!(too_deep(&quoted), None);
+        let prefixed = format!("x = rb'{}'\n", "(".repeat(500));
+        assert_eq!(too_deep(&prefixed), None);
+        // Continuation lines inside brackets are one statement; dedented code closes blocks.
+        let blocks: String = (0..500).map(|_| "if x:\n    y = (1 +\n  2)\n").collect();
+        assert_eq!(too_deep(&blocks), None);
     }
 
     #[test]

@@ -60,6 +60,11 @@ pub(super) fn build(notebook: &Notebook, cells: &[ParsedCell]) -> SemanticIndex 
             if !full {
                 entry.events.extend(lexical_bindings(&cell.source));
             }
+        } else if let (true, CellSyntax::TooDeep(_)) = (cell.is_code(), &parsed.syntax) {
+            // Python that was not parsed because it nests too deeply: what it binds, read from
+            // its lines.
+            entry.analysis = Analysis::BindingsOnly;
+            entry.events = lexical_bindings(&cell.source);
         } else if cell.is_code() {
             entry.events = cell_magic_bindings(&cell.source);
         }
