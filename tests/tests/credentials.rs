@@ -144,3 +144,173 @@ fn allowlist_and_line_suppression() {
     .unwrap();
     assert_eq!(run(dir.path(), "concise"), "");
 }
+
+/// Lines of a fake PEM key: what no report may show ten characters of.
+const KEY_LINES: [&str; 3] = [
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj",
+    "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu",
+    "NMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ",
+];
+/// Passwords bound to names, for the same check.
+const PASSWORDS: [&str; 3] = ["Wq8Zr4Lm2Xk9Tv1b", "Hn3Zq8Vr5Lx2Wk7m", "Jm7Xq2Vr9Lz4Tk8n"];
+
+/// A notebook with multi-line keys in every place a key sits: a triple-quoted string, string
+/// pieces joined across lines, a service-account JSON with `\n` escapes in a cell, a printed
+/// key file in an output, and metadata. Each cell also reads a name nothing binds, so NB104
+/// shows the cell as its snippet: secrets must be masked in other rules' snippets too.
+fn notebook_with_multi_line_keys() -> String {
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        KEY_LINES.join("\n")
+    );
+    let service_account = json!({
+        "type": "service_account",
+        "private_key_id": "5b2f0c7e9d1a4e6b8c3f2a1d0e9b8c7a6f5e4d3c",
+        "private_key": pem,
+    });
+    let pieces: String = KEY_LINES
+        .iter()
+        .map(|l| format!("    \"{l}\\n\"\n"))
+        .collect();
+    let cells = json!([
+        {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+         "source": format!("KEY = \"\"\"{pem}\"\"\"\nsign(KEY, unknown_one)\n")},
+        {"cell_type": "code", "execution_count": 2, "metadata": {}, "outputs": [],
+         "source": format!("KEY2 = (\"-----BEGIN RSA PRIVATE KEY-----\\n\"\n{pieces}    \"-----END RSA PRIVATE KEY-----\\n\")\nsign(KEY2, unknown_two)\n")},
+        {"cell_type": "code", "execution_count": 3, "metadata": {}, "outputs": [],
+         "source": format!("creds = {}\nupload(creds, unknown_three)\n", serde_json::to_string_pretty(&service_account).unwrap())},
+        {"cell_type": "code", "execution_count": 4, "metadata": {},
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": serde_json::to_string_pretty(&service_account).unwrap()}],
+         "source": "print(open(unknown_four).read())\n"},
+        {"cell_type": "code", "execution_count": 5, "metadata": {}, "outputs": [],
+         "source": format!("db_password = '{}'\n%env SMTP_PASSWORD={}\nconnect(unknown_five)\n", PASSWORDS[0], PASSWORDS[1])},
+        {"cell_type": "markdown", "metadata": {}, "source": format!("```\nPGPASSWORD={}\n{pem}```\n", PASSWORDS[2])},
+    ]);
+    json!({
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"},
+                     "saved": service_account},
+        "nbformat": 4,
+        "nbformat_minor": 5
+    })
+    .to_string()
+}
+
+#[test]
+fn multi_line_keys_are_masked_in_every_format_and_every_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("keys.ipynb"),
+        notebook_with_multi_line_keys(),
+    )
+    .unwrap();
+    let secrets: Vec<&str> = KEY_LINES.iter().chain(&PASSWORDS).copied().collect();
+    // Every rule, and then only rules that do not look for secrets: the snippets NB104 shows
+    // are masked either way.
+    for select in ["ALL", "NB104"] {
+        for format in ["full", "concise", "json"] {
+            let out = nblint(&[
+                "check",
+                "--select",
+                select,
+                "--output-format",
+                format,
+                "--exit-zero",
+                dir.path().to_str().unwrap(),
+            ]);
+            assert_eq!(out.status, 0, "{}", out.stderr);
+            assert!(out.stdout.contains("unknown_one"), "{select} {format}");
+            for secret in &secrets {
+                for window in 4..secret.len() - 9 {
+                    let run = &secret[window..window + 10];
+                    assert!(
+                        !out.stdout.contains(run) && !out.stderr.contains(run),
+                        "--select {select} --output-format {format} shows `{run}`:\n{}",
+                        out.stdout
+                    );
+                }
+            }
+        }
+    }
+    // And every key is found where it is.
+    let out = nblint(&[
+        "check",
+        "--select",
+        "NB4",
+        "--output-format",
+        "concise",
+        dir.path().to_str().unwrap(),
+    ]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    for expected in [
+        "cell 1:2:1: NB401 private key `MIIE…`",
+        "cell 2:2:6: NB401 private key `MIIE…`",
+        "cell 3:2:48: NB401 private key `MIIE…`",
+        "cell 6:4:1: NB401 private key `MIIE…`",
+        "cell 4:output 1: NB403 private key `MIIE…`",
+        "cell 5:1:16: NB402 hardcoded credential `Wq8Z…` for `db_password`",
+        "cell 5:2:20: NB402 hardcoded credential `Hn3Z…` for `SMTP_PASSWORD`",
+        "cell 6:2:12: NB402 hardcoded credential `Jm7X…` for `PGPASSWORD`",
+        "metadata: NB404 private key `MIIE…` in the notebook's metadata, at `/saved/private_key`",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(expected)),
+            "missing `{expected}` in:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn notebooks_of_other_kernels_are_scanned_for_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = DETECTORS
+        .iter()
+        .find(|d| d.id == "github-token")
+        .unwrap()
+        .example;
+    let notebook = json!({
+        "cells": [
+            {"cell_type": "code", "execution_count": 1, "metadata": {"secret": token},
+             "outputs": [{"output_type": "stream", "name": "stdout", "text": [format!("{token}\n")]}],
+             "source": format!("token <- \"{token}\"\nprint(token)\npassword <- \"Tk8Zq3Wr6Lx1Vn4m\"\n")}
+        ],
+        "metadata": {"kernelspec": {"name": "ir", "language": "R", "display_name": "R"}},
+        "nbformat": 4,
+        "nbformat_minor": 5
+    });
+    std::fs::write(dir.path().join("r.ipynb"), notebook.to_string()).unwrap();
+    let out = nblint(&[
+        "check",
+        "--output-format",
+        "concise",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let mut codes: Vec<&str> = out
+        .stdout
+        .lines()
+        .map(|l| l.split(": ").nth(1).unwrap().split(' ').next().unwrap())
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(
+        codes,
+        ["NB401", "NB402", "NB403", "NB404"],
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains(
+            "the kernel language is `R`, not Python; only the rules that read text ran (NB401, NB402, NB403, NB404)"
+        ),
+        "{}",
+        out.stderr
+    );
+    // With none of those rules selected, the notice says so.
+    let out = nblint(&["check", "--select", "NB1", dir.path().to_str().unwrap()]);
+    assert!(
+        out.stderr.contains("no enabled rule reads other languages"),
+        "{}",
+        out.stderr
+    );
+}

@@ -207,6 +207,7 @@ mod tests {
             description: "",
             rules: &[&Probe],
             options: &[],
+            redact: None,
         };
         let registry = Registry::new(&[family]);
         let settings = Settings::resolve(&registry, None, Path::new("."), &Overrides::default());

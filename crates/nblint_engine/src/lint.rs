@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use nblint_notebook::{parse_cell, KernelLanguage, LoadError, Notebook, Position, RawMap};
+use nblint_notebook::{
+    parse_cell, unparsed_cell, KernelLanguage, LoadError, Notebook, Position, RawMap,
+};
 
 use crate::checker::Checker;
 use crate::config::Settings;
@@ -15,7 +17,7 @@ use crate::registry::{Registry, RuleSet};
 use crate::rule::{Rule, Severity};
 use crate::suppression;
 use crate::system::InvalidNotebook;
-use ruff_text_size::TextRange;
+use ruff_text_size::{TextRange, TextSize};
 
 /// A location a user can open: a cell position and the matching raw-file position.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,12 +114,29 @@ pub fn lint_bytes(
             return report;
         }
     };
-    if let KernelLanguage::Other(language) = &notebook.language {
-        report.skipped = Some(format!("the kernel language is `{language}`, not Python"));
-        return report;
-    }
-    let cells: Vec<_> = notebook.cells.iter().map(parse_cell).collect();
-    let enabled: Vec<&'static dyn Rule> = rules.iter().map(|i| registry.rules()[i]).collect();
+    let mut enabled: Vec<&'static dyn Rule> = rules.iter().map(|i| registry.rules()[i]).collect();
+    let cells: Vec<_> = match &notebook.language {
+        KernelLanguage::Python => notebook.cells.iter().map(parse_cell).collect(),
+        KernelLanguage::Other(language) => {
+            // Not Python: nothing is parsed, but the rules that read text (secrets in cells,
+            // outputs and metadata) run on every notebook whatever its kernel.
+            enabled.retain(|r| r.meta().any_kernel);
+            let ran: Vec<&str> = enabled.iter().map(|r| r.meta().code).collect();
+            report.skipped = Some(if ran.is_empty() {
+                format!("the kernel language is `{language}`, not Python; no enabled rule reads other languages")
+            } else {
+                format!(
+                    "the kernel language is `{language}`, not Python; only the rules that read text ran ({})",
+                    ran.join(", ")
+                )
+            });
+            notebook
+                .cells
+                .iter()
+                .map(|cell| unparsed_cell(cell, language))
+                .collect()
+        }
+    };
     let mut checker = Checker::new(path, &notebook, &cells, settings);
     checker.run(&enabled);
     let mut diagnostics = checker.into_diagnostics();
@@ -150,10 +169,29 @@ pub fn lint_bytes(
         }
         report.findings.push(resolver.finding(diagnostic));
     }
-    // Secrets never leave the engine whole: the sources snippets are made of are redacted.
-    for (cell, ranges) in redactions {
-        if let Some(source) = report.cell_sources.get_mut(&cell) {
+    // Secrets never leave the engine whole: every family's redactor runs on every source a
+    // snippet is made of and on every message, whichever rules found what.
+    let redactors: Vec<_> = registry.redactors().collect();
+    for (cell, source) in report.cell_sources.iter_mut() {
+        let mut ranges = redactions.remove(cell).unwrap_or_default();
+        ranges.extend(
+            redactors
+                .iter()
+                .flat_map(|redact| text_ranges(redact(source))),
+        );
+        if !ranges.is_empty() {
             *source = redact_ranges(source, &ranges);
+        }
+    }
+    if !redactors.is_empty() {
+        for finding in &mut report.findings {
+            redact_text(&redactors, &mut finding.message);
+            if let Some(help) = &mut finding.help {
+                redact_text(&redactors, help);
+            }
+            for related in &mut finding.related {
+                redact_text(&redactors, &mut related.message);
+            }
         }
     }
     report
@@ -307,8 +345,30 @@ fn find_needle(text: &str, range: std::ops::Range<usize>, needle: &str) -> usize
     found.map_or(range.start, |i| range.start + i)
 }
 
+fn text_ranges(ranges: Vec<std::ops::Range<usize>>) -> impl Iterator<Item = TextRange> {
+    ranges.into_iter().filter_map(|r| {
+        Some(TextRange::new(
+            TextSize::try_from(r.start).ok()?,
+            TextSize::try_from(r.end).ok()?,
+        ))
+    })
+}
+
+/// Masks the secrets the redactors find in a text a report shows.
+fn redact_text(redactors: &[crate::registry::Redactor], text: &mut String) {
+    let ranges: Vec<TextRange> = redactors
+        .iter()
+        .flat_map(|redact| text_ranges(redact(text)))
+        .collect();
+    if !ranges.is_empty() {
+        *text = redact_ranges(text, &ranges);
+    }
+}
+
 /// Replaces each range of `source` with its first four characters, `…` and `*` up to the
-/// range's byte length, so that every other byte offset into the source stays valid.
+/// range's byte length, so that every other byte offset into the source stays valid. Line
+/// breaks inside a range are kept, so a multi-line secret (a PEM key) is masked on every line
+/// and the snippet keeps its lines where they were.
 pub fn redact_ranges(source: &str, ranges: &[TextRange]) -> String {
     let mut bytes = source.as_bytes().to_vec();
     for range in ranges {
@@ -318,15 +378,21 @@ pub fn redact_ranges(source: &str, ranges: &[TextRange]) -> String {
             continue;
         };
         let keep: usize = secret.chars().take(4).map(char::len_utf8).sum();
-        let hidden = end - start - keep;
-        let mut replacement = String::new();
-        if hidden >= '…'.len_utf8() {
-            replacement.push('…');
+        let mut marked = false;
+        let mut at = start + keep;
+        for line in secret[keep..].split_inclusive(['\n', '\r']) {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let mut mask = String::with_capacity(body.len());
+            if !marked && body.len() >= '…'.len_utf8() {
+                mask.push('…');
+                marked = true;
+            }
+            while mask.len() < body.len() {
+                mask.push('*');
+            }
+            bytes[at..at + body.len()].copy_from_slice(mask.as_bytes());
+            at += line.len();
         }
-        while replacement.len() < hidden {
-            replacement.push('*');
-        }
-        bytes[start + keep..end].copy_from_slice(replacement.as_bytes());
     }
     String::from_utf8(bytes).unwrap_or_else(|_| "<redacted>".to_string())
 }
@@ -345,5 +411,19 @@ mod tests {
         assert_eq!(redacted, "key = 'AKIA…*************'\nprint(key)\n");
         assert_eq!(redacted.len(), source.len());
         assert!(!redacted.contains("Z3MP"));
+    }
+
+    #[test]
+    fn redaction_masks_every_line_of_a_multi_line_secret() {
+        let source = "k = '''MIIEvgIBADANBgkqhkiG\nw0BAQEFAASCBKgwggSk\r\nAgEAAoIBAQC7'''\n";
+        let range = TextRange::new(TextSize::new(7), TextSize::new(61));
+        let redacted = redact_ranges(source, &[range]);
+        assert_eq!(redacted.len(), source.len());
+        assert_eq!(redacted.lines().count(), source.lines().count());
+        for leaked in ["vgIB", "w0BA", "AgEA", "QC7"] {
+            assert!(!redacted.contains(leaked), "{redacted}");
+        }
+        assert!(redacted.starts_with("k = '''MIIE…"), "{redacted}");
+        assert!(redacted.ends_with("'''\n"), "{redacted}");
     }
 }

@@ -55,7 +55,14 @@ pub struct Family {
     pub description: &'static str,
     pub rules: &'static [&'static dyn Rule],
     pub options: &'static [OptionMeta],
+    /// Byte ranges of a text that must never be printed (secrets). The engine masks them in
+    /// every cell source and message it hands to reporters, whichever rules are enabled: a
+    /// snippet shown for any finding never shows a secret whole.
+    pub redact: Option<Redactor>,
 }
+
+/// Finds the byte ranges of a text that no report may show.
+pub type Redactor = fn(&str) -> Vec<std::ops::Range<usize>>;
 
 /// Every rule nblint knows, ordered by code.
 pub struct Registry {
@@ -89,6 +96,11 @@ impl Registry {
 
     pub fn families(&self) -> &[Family] {
         &self.families
+    }
+
+    /// Every family's redactor.
+    pub fn redactors(&self) -> impl Iterator<Item = Redactor> + '_ {
+        self.families.iter().filter_map(|f| f.redact)
     }
 
     pub fn family(&self, name: &str) -> Option<&Family> {

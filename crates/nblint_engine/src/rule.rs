@@ -66,6 +66,9 @@ pub struct RuleMeta {
     pub fix: FixAvailability,
     /// Whether the rule wants `check_stmt` / `check_expr` calls during the AST walk.
     pub visits_ast: bool,
+    /// Whether the rule reads only text (cell sources as text, outputs, metadata) and so runs
+    /// on notebooks of every kernel, not only Python ones.
+    pub any_kernel: bool,
     /// The rule's doc comment as the compiler hands it over (each line keeps the space after
     /// `///`); read it through [`RuleMeta::documentation`].
     pub raw_doc: &'static str,
@@ -156,7 +159,8 @@ macro_rules! declare_rule {
             severity: $severity:ident,
             default: $default:literal,
             fix: $fix:expr,
-            visits_ast: $visits:literal $(,)?
+            visits_ast: $visits:literal
+            $(, any_kernel: $any_kernel:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -176,6 +180,7 @@ macro_rules! declare_rule {
                     $fix
                 },
                 visits_ast: $visits,
+                any_kernel: false $(|| $any_kernel)?,
                 raw_doc: concat!($($doc, "\n"),*),
             };
         }

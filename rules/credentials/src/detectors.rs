@@ -30,7 +30,9 @@ pub const DETECTORS: &[Detector] = &[
         id: "private-key",
         name: "private key",
         keywords: &["PRIVATE KEY"],
-        pattern: r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\\+[nr]|\s)*([A-Za-z0-9+/=]{40,})",
+        // Every line of key material, however the lines are joined: real newlines, `\n` escapes
+        // (service-account JSON), or string pieces concatenated across lines of code.
+        pattern: r#"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\\+[nr]|[\s"'+])*([A-Za-z0-9+/=]{40,}(?:(?:\\+[nrt]|[\s"',+]|\\)+[A-Za-z0-9+/=]{4,})*)"#,
         validate: None,
         example: "-----BEGIN PRIVATE KEY-----\\nMIIekkSFWGVRMygNi2Ut6Gg/oN/s7FyjBS+QQDQjMVJAB8QtAWC3Qs4bs8n31gAV\\n-----END PRIVATE KEY-----",
     },
@@ -46,7 +48,8 @@ pub const DETECTORS: &[Detector] = &[
         id: "aws-secret-access-key",
         name: "AWS secret access key",
         keywords: &["ecret", "ECRET"],
-        pattern: r#"(?i)aws_?secret(?:_?access)?(?:_?key)?\\?["']?\s*[:=,]\s*(?:r|b)?\\?["']([A-Za-z0-9/+]{40})\\?["']"#,
+        // Quoted in code and JSON, bare in `~/.aws/credentials`, `.env` files and `env` dumps.
+        pattern: r#"(?i)aws_?secret(?:_?access)?(?:_?key)?\\?["']?\s*[:=,]\s*(?:r|b)?\\?["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
         validate: Some(high_entropy),
         example: "aws_secret_access_key = \"7PfhIg8Ez9oP0ZV1YgHNMqhQY+CIb27Mxy85v0eq\"",
     },
@@ -227,6 +230,30 @@ pub const DETECTORS: &[Detector] = &[
         example: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiAiR1B5a0Z4NnlqeiIsICJuYW1lIjogIkFkYSIsICJpYXQiOiAxNzAwMDAwMDAwfQ.U3nJY9S4iZIsEwphqx76RJUNs2QJnvv3cfUXPnQJ6nl",
     },
     Detector {
+        id: "connection-string-password",
+        name: "password in a connection string",
+        keywords: &["assword", "ASSWORD", "wd", "WD"],
+        pattern: r#"(?i);\s*(?:password|pwd)\s*=\s*([^;'"\s{}]{3,128})"#,
+        validate: Some(url_password),
+        example: "conn = pyodbc.connect('Driver={ODBC Driver 18 for SQL Server};Server=db;UID=analyst;PWD=53eYfugPp1R8lzy1;')",
+    },
+    Detector {
+        id: "http-authorization",
+        name: "HTTP authorization header",
+        keywords: &["uthorization", "UTHORIZATION"],
+        pattern: r#"(?i)\bauthorization\\?["']?\s*[:=,]\s*\\?["']?\s*(?:bearer|basic|token)\s+([A-Za-z0-9._~+/=-]{12,})"#,
+        validate: Some(random_value),
+        example: "headers = {\"Authorization\": \"Bearer 8hQ2vLk4Zp9Xw3Rt7Ym1Nc5Bd6Fg0Js\"}",
+    },
+    Detector {
+        id: "netrc-password",
+        name: "password in a .netrc entry",
+        keywords: &["machine"],
+        pattern: r#"\bmachine\s+\S+\s+login\s+\S+\s+password\s+([^\s<>"'`{}]{3,128})"#,
+        validate: Some(url_password),
+        example: "machine api.example.org login analyst password 53eYfugPp1R8lzy1",
+    },
+    Detector {
         id: "url-password",
         name: "password in a URL",
         keywords: &["://"],
@@ -235,6 +262,18 @@ pub const DETECTORS: &[Detector] = &[
         example: "postgresql://analyst:53eYfugPp1R8lzy1@db.internal:5432/sales",
     },
 ];
+
+/// The pseudo-detector of a credential bound to a name in text that is not Python code:
+/// `DB_PASSWORD=...` in an `env` dump, `password: ...` in YAML, `'api_key': '...'` in a
+/// printed dict. It is not in [`DETECTORS`]: its findings are NB402's in sources.
+pub static ASSIGNMENT: Detector = Detector {
+    id: "credential-assignment",
+    name: "credential",
+    keywords: &[],
+    pattern: "",
+    validate: None,
+    example: "DB_PASSWORD=Tr0ub4dor&3x!",
+};
 
 /// The detectors' compiled regexes, in table order.
 static REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
@@ -247,6 +286,16 @@ static REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         .collect()
 });
 
+/// `NAME = value`, `NAME: value`, `"NAME": "value"`, `NAME <- "value"`, `export NAME=value`,
+/// `%env NAME=value` where NAME has a credential word: group 1 is the name, group 2 a quoted
+/// value, group 3 a bare one.
+static ASSIGNMENT_REGEX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:^|[^A-Za-z0-9_.+/-])([A-Za-z0-9_.-]{0,40}(?:pass|pwd|pw|token|secret|auth|key|cred)[A-Za-z0-9_.-]{0,40})\\?["']?[ \t]*(?:=|:|=>|<-)[ \t]*(?:[rb]?\\?["']([^"'\\\n]{8,128})\\?["']|([^\s"'`=,;{}()\[\]<>\\][^\s"'`,;{}()\[\]<>\\]{7,127}))"#,
+    )
+    .expect("the assignment pattern is a valid regex")
+});
+
 /// A secret found in a text.
 #[derive(Debug, Clone)]
 pub struct Found {
@@ -254,9 +303,19 @@ pub struct Found {
     /// Byte range of the secret in the text scanned.
     pub start: usize,
     pub end: usize,
+    /// For [`ASSIGNMENT`], the name the value is bound to.
+    pub name: Option<String>,
 }
 
-/// Every secret in `text`, by position, overlapping matches resolved in table order.
+impl Found {
+    /// Whether it is a credential bound to a name (NB402's) rather than a known format.
+    pub fn is_assignment(&self) -> bool {
+        std::ptr::eq(self.detector, &ASSIGNMENT)
+    }
+}
+
+/// Every secret of a known format in `text`, by position, overlapping matches resolved in
+/// table order.
 pub fn find_all(text: &str) -> Vec<Found> {
     let mut found: Vec<Found> = Vec::new();
     for (detector, regex) in DETECTORS.iter().zip(REGEXES.iter()) {
@@ -267,7 +326,9 @@ pub fn find_all(text: &str) -> Vec<Found> {
             let Some(secret) = captures.get(1).or_else(|| captures.get(0)) else {
                 continue;
             };
-            if detector.validate.is_some_and(|v| !v(secret.as_str())) {
+            if detector.validate.is_some_and(|v| !v(secret.as_str()))
+                || is_documentation_token(secret.as_str())
+            {
                 continue;
             }
             let overlaps = found
@@ -278,12 +339,73 @@ pub fn find_all(text: &str) -> Vec<Found> {
                     detector,
                     start: secret.start(),
                     end: secret.end(),
+                    name: None,
                 });
             }
         }
     }
     found.sort_by_key(|f| f.start);
     found
+}
+
+/// [`find_all`], and the credentials bound to credential names in text that is not Python
+/// code ([`ASSIGNMENT`]), where they do not overlap a known format.
+pub fn find_all_with_assignments(text: &str) -> Vec<Found> {
+    let mut found = find_all(text);
+    let mut assignments = find_assignments(text);
+    assignments.retain(|a| !found.iter().any(|f| f.start < a.end && a.start < f.end));
+    if !assignments.is_empty() {
+        found.extend(assignments);
+        found.sort_by_key(|f| f.start);
+    }
+    found
+}
+
+/// The values bound to credential names in `text` that look like real secrets.
+pub fn find_assignments(text: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    for captures in ASSIGNMENT_REGEX.captures_iter(text) {
+        let (Some(name), Some(value)) = (captures.get(1), captures.get(2).or(captures.get(3)))
+        else {
+            continue;
+        };
+        let name_text = name.as_str().trim_matches(['.', '-']);
+        if !is_credential_name(name_text) || !looks_secret(value.as_str()) {
+            continue;
+        }
+        if captures.get(3).is_some() && !bare_value_is_literal(text, value.as_str(), value.end()) {
+            continue;
+        }
+        found.push(Found {
+            detector: &ASSIGNMENT,
+            start: value.start(),
+            end: value.end(),
+            name: Some(name_text.to_string()),
+        });
+    }
+    found
+}
+
+/// Whether an unquoted value is a literal rather than code: not followed by `(`, `[` or `.`
+/// (`Sys.getenv("PW")`), and not a name made of words (`CREDENTIALS`, `GoogleCredentials`,
+/// `myToken`), which is a variable, not a secret.
+fn bare_value_is_literal(text: &str, value: &str, end: usize) -> bool {
+    if matches!(text.as_bytes().get(end), Some(b'(' | b'[' | b'.')) {
+        return false;
+    }
+    let words = words(value);
+    let word_like = value.chars().all(|c| c.is_ascii_alphabetic() || c == '_')
+        && words.iter().all(|w| w.len() >= 2);
+    !word_like
+}
+
+/// What the family's redactor masks in every snippet and message: every secret of a known
+/// format and every credential bound to a name.
+pub fn secret_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    find_all_with_assignments(text)
+        .into_iter()
+        .map(|f| f.start..f.end)
+        .collect()
 }
 
 /// Shannon entropy of a string, in bits per character.
@@ -318,9 +440,12 @@ fn high_entropy(secret: &str) -> bool {
 
 /// The part after the provider prefix looks random: not `xxxx`, not `0000`, not a word.
 fn high_entropy_body(secret: &str) -> bool {
+    // The prefix ends at its separator (`glpat-`, `hf_`, `key-`); Google's `AIza` has none, and
+    // a `_` or `-` further in is part of the random body.
     let body = secret
-        .split_once(['_', '-', '.'])
-        .map_or(secret, |(_, body)| body);
+        .find(['_', '-', '.'])
+        .filter(|&i| i <= 6)
+        .map_or(secret, |i| &secret[i + 1..]);
     let body = body.strip_prefix("za").unwrap_or(body);
     entropy(body) >= 3.0
 }
@@ -440,8 +565,300 @@ pub fn is_placeholder(value: &str) -> bool {
         || PARTS.iter().any(|p| lower.contains(p))
 }
 
+/// A token of a known format that documentation or a template wrote, not a real one: AWS's
+/// published example keys (`AKIAIOSFODNN7EXAMPLE`, `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`),
+/// a body of one repeated character or mostly `X`s, `<...>` and `${...}` placeholders, runs
+/// like `1234567890`, and CamelCase identifiers that happen to start with a provider prefix
+/// (`hf_AutoModelForCausalLanguageModel`).
+pub fn is_documentation_token(secret: &str) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    const PARTS: &[&str] = &[
+        "example",
+        "xxxx",
+        "****",
+        "your",
+        "placeholder",
+        "dummy",
+        "redacted",
+        "1234567890",
+        "abcdefghij",
+    ];
+    if PARTS.iter().any(|p| lower.contains(p)) || secret.contains(['<', '>', '$', '{', '}']) {
+        return true;
+    }
+    // The body: what follows the provider prefix (`ghp_`, `sk-proj-`, `AKIA`).
+    let body = secret
+        .rsplit_once(['_', '-'])
+        .map_or(secret, |(_, body)| body);
+    let body = if body.len() >= 8 { body } else { secret };
+    let mut chars = body.chars();
+    let first = chars.next().unwrap_or('x');
+    if chars.all(|c| c == first) {
+        return true;
+    }
+    let filler = body
+        .chars()
+        .filter(|c| matches!(c, 'x' | 'X' | '*' | '0'))
+        .count();
+    filler * 2 >= body.len() || is_camel_case_words(body)
+}
+
+/// `AutoModelForCausalLanguageModel`: capitalised words of two or more lower-case letters.
+fn is_camel_case_words(text: &str) -> bool {
+    let mut words = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_ascii_uppercase() {
+            return false;
+        }
+        let mut lower = 0;
+        while chars.peek().is_some_and(char::is_ascii_lowercase) {
+            chars.next();
+            lower += 1;
+        }
+        if lower < 2 {
+            return false;
+        }
+        words += 1;
+    }
+    words >= 3
+}
+
 fn url_password(password: &str) -> bool {
     !is_placeholder(password)
+}
+
+/// A value that looks generated: long enough, varied enough, and mixing letter cases or
+/// letters and digits. Used where a word of prose could stand in the same place.
+fn random_value(value: &str) -> bool {
+    let classes = [
+        value.chars().any(|c| c.is_ascii_lowercase()),
+        value.chars().any(|c| c.is_ascii_uppercase()),
+        value.chars().any(|c| c.is_ascii_digit()),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    value.len() >= 12 && classes >= 2 && entropy(value) >= 3.5 && !is_placeholder(value)
+}
+
+/// The words of an identifier or key: `dbPassword` and `db_password` give `db`, `password`.
+pub fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Whether a name says it holds a credential: one of its words (split at `_`, `-`, `.` and
+/// case changes) is `password` (or ends with it: `pgpassword`), `passwd`, `pwd`, `pw`,
+/// `pass`, `passphrase`, `passcode`, `token`, `secret`, `auth`, `credential(s)`, or it has
+/// `api` `key`, `access` `key`, `secret` `key`, `private` `key`. A last word that makes it a
+/// reference to a credential or a setting about one (`secret_name`, `token_path`,
+/// `auth_method`, `token_type_ids`) does not count.
+pub fn is_credential_name(name: &str) -> bool {
+    let words = words(name);
+    const REFERENCE: &[&str] = &[
+        "name",
+        "names",
+        "id",
+        "ids",
+        "path",
+        "file",
+        "filename",
+        "url",
+        "uri",
+        "env",
+        "var",
+        "field",
+        "type",
+        "types",
+        "len",
+        "length",
+        "dir",
+        "prefix",
+        "suffix",
+        "header",
+        "headers",
+        "param",
+        "params",
+        "arn",
+        "ref",
+        "scope",
+        "scopes",
+        "endpoint",
+        "location",
+        "count",
+        "size",
+        "method",
+        "mode",
+        "kind",
+        "provider",
+        "backend",
+        "class",
+        "plugin",
+        "strategy",
+        "algorithm",
+        "hasher",
+        "hashers",
+        "policy",
+        "validator",
+        "validators",
+        "required",
+        "enabled",
+        "timeout",
+        "expiry",
+        "expires",
+        "ttl",
+        "limit",
+        "str",
+        "text",
+        "string",
+        "index",
+        "idx",
+        "num",
+        "embedding",
+        "embeddings",
+        "label",
+        "version",
+        "format",
+        "version",
+        "host",
+        "port",
+        "user",
+        "username",
+        "login",
+        "email",
+        "hint",
+        "prompt",
+        "rate",
+        "ratio",
+        "through",
+        "source",
+        "store",
+        "vault",
+        "manager",
+        "service",
+        "handler",
+        "callback",
+        "flow",
+        "grant",
+        "response",
+        "request",
+        "ok",
+        "valid",
+        "check",
+    ];
+    if words
+        .last()
+        .is_some_and(|w| REFERENCE.contains(&w.as_str()))
+    {
+        return false;
+    }
+    let has = |w: &str| words.iter().any(|x| x == w);
+    let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
+    words
+        .iter()
+        .any(|w| w.ends_with("password") || w.ends_with("passwd"))
+        || [
+            "pwd",
+            "pw",
+            "pass",
+            "passphrase",
+            "passcode",
+            "token",
+            "secret",
+            "auth",
+            "credential",
+            "credentials",
+            "apikey",
+            "accesskey",
+            "secretkey",
+            "privatekey",
+        ]
+        .iter()
+        .any(|w| has(w))
+        || pair("api", "key")
+        || pair("access", "key")
+        || pair("private", "key")
+        || pair("secret", "key")
+}
+
+/// Whether a literal looks like a real secret rather than a placeholder, prose, or a value
+/// that is configuration: an identifier or enum-like word (`oauth2_client_credentials`,
+/// `pbkdf2_sha256`, `AzureActiveDirectory`), a dotted name (`os.environ`), a path, a URL, a
+/// regex, a number.
+pub fn looks_secret(value: &str) -> bool {
+    value.chars().count() >= 8
+        && !value.chars().any(char::is_whitespace)
+        && entropy(value) >= 3.0
+        && !is_placeholder(value)
+        && !is_identifier_like(value)
+        && !is_path_like(value)
+        && !is_regex_like(value)
+        && !value
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        && !value.contains("://")
+}
+
+/// Words joined by `_`, `-` or `.` in one case, or CamelCase words: names, not secrets.
+fn is_identifier_like(value: &str) -> bool {
+    let parts: Vec<&str> = value.split(['_', '-', '.', ':']).collect();
+    let word = |p: &&str| {
+        !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_alphanumeric())
+            && p.chars().filter(char::is_ascii_digit).count() * 2 <= p.len()
+    };
+    let one_case = value.chars().all(|c| !c.is_ascii_uppercase())
+        || value.chars().all(|c| !c.is_ascii_lowercase());
+    let dotted = value.split('.').count() >= 2
+        && value.split('.').all(|p| {
+            p.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+    (parts.len() >= 2 && one_case && parts.iter().all(word))
+        || dotted
+        || is_camel_case_words(value)
+        || (value.chars().all(|c| c.is_ascii_lowercase()) && entropy(value) < 3.3)
+}
+
+fn is_path_like(value: &str) -> bool {
+    value.starts_with(['/', '~', '.'])
+        || value.as_bytes().get(1..3) == Some(b":\\")
+        || value.contains('\\')
+        || (value.contains('/')
+            && value.rsplit_once('.').is_some_and(|(_, ext)| {
+                (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric())
+            }))
+}
+
+fn is_regex_like(value: &str) -> bool {
+    [
+        "\\d", "\\w", "\\s", "[^", "(?", ".*", ".+", "[a-z", "[A-Z", "[0-9",
+    ]
+    .iter()
+    .any(|p| value.contains(p))
+        || (value.starts_with('^') && value.ends_with('$'))
 }
 
 #[cfg(test)]
@@ -501,6 +918,208 @@ mod tests {
             "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
         ] {
             assert!(find_all(text).is_empty(), "{text}: {:?}", find_all(text));
+        }
+    }
+
+    #[test]
+    fn documentation_and_identifier_tokens_are_not_secrets() {
+        for text in [
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+            "sk_live_1234567890abcdefghijklmnop",
+            "model = hf_AutoModelForCausalLanguageModelBert",
+            "headers = {'Authorization': f'Bearer {token}'}",
+            "headers = {'Authorization': 'Bearer ' + token}",
+            "Server=db;UID=analyst;PWD={password};",
+            "Server=db;UID=analyst;PWD=%s;",
+            "machine host login user password ${PASSWORD}",
+            "machine host login user password <password>",
+        ] {
+            assert!(find_all(text).is_empty(), "{text}: {:?}", find_all(text));
+        }
+    }
+
+    #[test]
+    fn google_keys_with_separators_in_the_body_are_found() {
+        let found = find_all("APIKEY=\"AIzaSyAZVBIe2yMB7TckGFRBvnoumMX_zMtM6LX\"");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].detector.id, "google-api-key");
+    }
+
+    #[test]
+    fn private_keys_cover_every_line_of_material() {
+        let lines = [
+            "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIB",
+            "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeu",
+            "NMoSfm76oqFv",
+        ];
+        for text in [
+            format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----",
+                lines.join("\n")
+            ),
+            format!(
+                "\"-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n\"",
+                lines.join("\\n")
+            ),
+            format!(
+                "(\"-----BEGIN RSA PRIVATE KEY-----\\n\"\n {}\n \"-----END RSA PRIVATE KEY-----\")",
+                lines.map(|l| format!("\"{l}\\n\"")).join("\n ")
+            ),
+        ] {
+            let found = find_all(&text);
+            assert_eq!(found.len(), 1, "{text}");
+            let secret = &text[found[0].start..found[0].end];
+            assert!(
+                secret.starts_with("MIIE") && secret.ends_with("NMoSfm76oqFv"),
+                "{secret}"
+            );
+        }
+    }
+
+    #[test]
+    fn credentials_bound_to_names_in_text() {
+        let value = |text: &str| -> Vec<(String, String)> {
+            find_assignments(text)
+                .into_iter()
+                .map(|f| (f.name.unwrap(), text[f.start..f.end].to_string()))
+                .collect()
+        };
+        for (text, name, secret) in [
+            ("DB_PASSWORD=Tr0ub4dor&3x!", "DB_PASSWORD", "Tr0ub4dor&3x!"),
+            (
+                "export SMTP_PASS=Kd7Vx2Nq9Lp4Zr8m",
+                "SMTP_PASS",
+                "Kd7Vx2Nq9Lp4Zr8m",
+            ),
+            (
+                "%env PGPASSWORD=Rt5Yq8Wm2Zx7Lk3v",
+                "PGPASSWORD",
+                "Rt5Yq8Wm2Zx7Lk3v",
+            ),
+            ("password: Zq3Vn8Lr2Kx7Wt5m", "password", "Zq3Vn8Lr2Kx7Wt5m"),
+            (
+                "'api_token': 'b7Kq2Xr9Vm4Lz8Tp'",
+                "api_token",
+                "b7Kq2Xr9Vm4Lz8Tp",
+            ),
+            (
+                "{\"client_secret\": \"Gq2Zn7Xr4Lk9Vm3t\"}",
+                "client_secret",
+                "Gq2Zn7Xr4Lk9Vm3t",
+            ),
+            ("db_pw <- \"Lm5Tq2Zx8Rk4Vw9n\"", "db_pw", "Lm5Tq2Zx8Rk4Vw9n"),
+            (
+                "passphrase = Nv4Lq8Zr2Xk7Tm1w",
+                "passphrase",
+                "Nv4Lq8Zr2Xk7Tm1w",
+            ),
+        ] {
+            assert_eq!(
+                value(text),
+                [(name.to_string(), secret.to_string())],
+                "{text}"
+            );
+        }
+        for text in [
+            "AUTH_METHOD=oauth2_client_credentials",
+            "password_hasher: pbkdf2_sha256",
+            "auth = azure_active_directory",
+            "AUTH_BACKEND=AzureActiveDirectoryBackend",
+            "TOKEN_PATH=/run/secrets/token",
+            "token_file: ~/.config/token.json",
+            "password_regex = ^(?=.*\\d)[A-Za-z\\d]{8,}$",
+            "credentials=CREDENTIALS)",
+            "pw <- Sys.getenv(\"PW\")",
+            "api_key = os.environ['API_KEY']",
+            "password: ${DB_PASSWORD}",
+            "token: <paste your token here>",
+            "API_KEY=<your key>",
+            "'token_type_ids': [0, 0, 0]",
+            "{'token': 3007, 'token_str': 'capital'}",
+            "auth_token_timeout = 36000000",
+            "Successfully installed google-auth-1.35.0 google-auth-oauthlib-0.4.6",
+            "google-auth==1.35.0",
+            "you can instead pass `try_gcs=True` to `tfds.load`",
+            "Pass the password on the command line: --password hunter2",
+            "passenger_count (InputLayer)    [(None,)]",
+            "data:image/png;base64,iVBORw0KGgo+MhGuR0PwZePLfYOOoSZQ9F9KIv3aHNx5rosn8hajKpMBE1XIp:HFb9AAAA",
+            "token_url: https://login.example.org/oauth2/token",
+        ] {
+            assert!(value(text).is_empty(), "{text}: {:?}", value(text));
+        }
+    }
+
+    #[test]
+    fn credential_names() {
+        for name in [
+            "password",
+            "db_password",
+            "dbPassword",
+            "PGPASSWORD",
+            "pgpassword",
+            "API_KEY",
+            "apiKey",
+            "apikey",
+            "access_key",
+            "auth_token",
+            "client_secret",
+            "PWD",
+            "db_pw",
+            "SMTP_PASS",
+            "passphrase",
+            "privateKey",
+            "secret_key",
+            "credentials",
+        ] {
+            assert!(is_credential_name(name), "{name}");
+        }
+        for name in [
+            "author",
+            "tokenizer",
+            "max_tokens",
+            "key",
+            "passenger",
+            "secretary",
+            "path",
+            "keyword",
+            "secret_name",
+            "token_path",
+            "auth_method",
+            "token_type_ids",
+            "password_hasher",
+            "bypass",
+            "compass",
+            "token_str",
+            "auth_mode",
+        ] {
+            assert!(!is_credential_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn configuration_values_are_not_secrets() {
+        for value in [
+            "oauth2_client_credentials",
+            "pbkdf2_sha256",
+            "azure_active_directory",
+            "AzureActiveDirectory",
+            "CLIENT_CREDENTIALS",
+            "os.environ",
+            "/home/analyst/.token",
+            "C:\\Users\\ana\\token.txt",
+            "data/credentials.json",
+            "^[A-Za-z0-9]{8,}$",
+            "https://login.example.org/token",
+            "12345678901",
+            "changeme",
+            "<your-key>",
+        ] {
+            assert!(!looks_secret(value), "{value}");
+        }
+        for value in ["Tr0ub4dor&3x!", "Kd7Vx2Nq9Lp4Zr8m", "s3cr3t-P4ssw0rd"] {
+            assert!(looks_secret(value), "{value}");
         }
     }
 

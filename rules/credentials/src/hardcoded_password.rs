@@ -2,23 +2,39 @@ use nblint_engine::ruff_python_ast::{self as ast, Expr, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange, TextSize};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
 
-use crate::detectors::{entropy, find_all, is_placeholder, preview};
+use nblint_engine::nblint_notebook::CellSyntax;
+
+use crate::detectors::{find_all, is_credential_name, looks_secret, preview, Found};
 use crate::Scanner;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a string literal assigned to a name that says it holds a credential, passed
-    /// as such a keyword argument, or stored under such a dictionary key or item:
-    /// `db_password = "..."`, `connect(password="...")`, `{"api_key": "..."}`,
-    /// `config["token"] = "..."`. A name says so when one of its words (split at `_` and at
-    /// case changes) is `password`, `passwd`, `pwd`, `token`, `secret` or `auth`, or it has
-    /// `api` `key`, `access` `key` or `private` `key` (`apikey`, `accessKey`, ...).
+    /// Reports a credential bound to a name that says it holds one. In Python code: a string
+    /// literal assigned to such a name (`db_password = "..."`, `user, password = "admin", "..."`),
+    /// passed as such a keyword argument (`connect(password="...")`, `auth=("user", "...")`,
+    /// `HTTPBasicAuth("user", "...")`), stored under such a dictionary key or item
+    /// (`{"api_key": "..."}`, `os.environ["DB_PASSWORD"] = "..."`,
+    /// `os.environ.setdefault("TOKEN", "...")`). In text that is not Python code (markdown and
+    /// raw cells, `%%writefile` and `%%bash` cells, `%env` and `!export` lines, cells that do not
+    /// parse, every cell of a notebook whose kernel is R, Julia or another language):
+    /// `NAME=value` (`.env` files, shell), `NAME: value` (YAML), `NAME = value` (INI),
+    /// `"NAME": "value"` (JSON) and `NAME <- "value"` (R).
     ///
-    /// Placeholders are not reported: the literal must be at least 8 characters without
-    /// spaces, have a Shannon entropy of at least 3 bits per character, and not look like
-    /// `"changeme"`, `"<your-key>"`, `"xxxx"`, `"${TOKEN}"` or `"****"`. Reading from
-    /// `os.environ[...]`, `os.getenv(...)` or `getpass()` is what the rule asks for, so it never
-    /// fires on those. Literals in a known token format are NB401's.
+    /// A name says so when one of its words (split at `_`, `-`, `.` and at case changes) is
+    /// `password` or ends with it (`pgpassword`), `passwd`, `pwd`, `pw`, `pass`, `passphrase`,
+    /// `passcode`, `token`, `secret`, `auth` or `credential(s)`, or it has `api` `key`,
+    /// `access` `key`, `secret` `key` or `private` `key` (`apikey`, `accessKey`, ...). A last
+    /// word that makes it a reference or a setting (`secret_name`, `token_path`,
+    /// `auth_method`, `password_hasher`, `token_type_ids`) does not count.
+    ///
+    /// Only values that look like secrets are reported: at least 8 characters without spaces,
+    /// a Shannon entropy of at least 3 bits per character, not a placeholder (`"changeme"`,
+    /// `"<your-key>"`, `"xxxx"`, `"${TOKEN}"`, `"****"`), and not configuration: identifiers and
+    /// enum-like words (`oauth2_client_credentials`, `pbkdf2_sha256`, `AzureActiveDirectory`),
+    /// dotted names and calls (`os.environ`, `Sys.getenv("PW")`), paths, URLs, regexes and
+    /// numbers. Reading from `os.environ[...]`, `os.getenv(...)` or `getpass()` is what the rule
+    /// asks for, so it never fires on those. A value in a known token format is NB401's, and
+    /// one literal is never reported by both rules.
     ///
     /// ## Why is this bad?
     /// The password is in the notebook, its history and every copy of it. It also ties the
@@ -45,6 +61,7 @@ declare_rule! {
         default: true,
         fix: Never,
         visits_ast: true,
+        any_kernel: true,
     }
 }
 
@@ -54,19 +71,41 @@ impl Rule for HardcodedPassword {
     }
 
     fn check_stmt(&self, stmt: &Stmt, checker: &mut Checker<'_>) {
-        let (targets, value): (&[Expr], &Expr) = match stmt {
-            Stmt::Assign(ast::StmtAssign { targets, value, .. }) => (targets, value),
+        match stmt {
+            Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
+                for target in targets {
+                    assigned(checker, target, value);
+                }
+            }
             Stmt::AnnAssign(ast::StmtAnnAssign {
                 target,
                 value: Some(value),
                 ..
-            }) => (std::slice::from_ref(target.as_ref()), value),
-            _ => return,
-        };
-        for target in targets {
-            if let Some(name) = target_name(target) {
-                report(checker, &name, value);
+            }) => assigned(checker, target, value),
+            // `%env DB_PASSWORD=...`, `!export TOKEN=...`: shell text inside a Python cell.
+            Stmt::IpyEscapeCommand(command) => {
+                let source = checker.source();
+                let start = command.range.start().to_usize();
+                let Some(text) = source.get(start..command.range.end().to_usize()) else {
+                    return;
+                };
+                let scanner = Scanner::new(checker);
+                let found: Vec<Found> = scanner
+                    .secrets_and_assignments(text)
+                    .into_iter()
+                    .filter(Found::is_assignment)
+                    .collect();
+                for found in found {
+                    let name = found.name.clone().unwrap_or_default();
+                    let range = TextRange::new(
+                        TextSize::try_from(start + found.start).unwrap_or_default(),
+                        TextSize::try_from(start + found.end).unwrap_or_default(),
+                    );
+                    let value = &text[found.start..found.end];
+                    report_range(checker, &name, value, range);
+                }
             }
+            _ => {}
         }
     }
 
@@ -74,9 +113,37 @@ impl Rule for HardcodedPassword {
         match expr {
             Expr::Call(call) => {
                 for keyword in &call.arguments.keywords {
-                    if let Some(arg) = &keyword.arg {
-                        report(checker, arg.as_str(), &keyword.value);
+                    let Some(arg) = &keyword.arg else { continue };
+                    match &keyword.value {
+                        // `auth=("user", "...")`: the second item is the password.
+                        Expr::Tuple(tuple) if tuple.elts.len() == 2 && is_auth_word(arg) => {
+                            report(checker, arg.as_str(), &tuple.elts[1]);
+                        }
+                        value => report(checker, arg.as_str(), value),
                     }
+                }
+                let args = &call.arguments.args;
+                match call.func.as_ref() {
+                    // `os.environ.setdefault("TOKEN", "...")`, `os.putenv("TOKEN", "...")`.
+                    Expr::Attribute(attribute)
+                        if matches!(
+                            attribute.attr.as_str(),
+                            "setdefault" | "putenv" | "setenv"
+                        ) && args.len() == 2 =>
+                    {
+                        if let Expr::StringLiteral(name) = &args[0] {
+                            report(checker, name.value.to_str(), &args[1]);
+                        }
+                    }
+                    // `HTTPBasicAuth("user", "...")`, `aiohttp.BasicAuth("user", "...")`.
+                    func if args.len() >= 2
+                        && callee_name(func).is_some_and(|n| {
+                            n.ends_with("BasicAuth") || n.ends_with("DigestAuth")
+                        }) =>
+                    {
+                        report(checker, "password", &args[1]);
+                    }
+                    _ => {}
                 }
             }
             Expr::Dict(dict) => {
@@ -89,9 +156,78 @@ impl Rule for HardcodedPassword {
             _ => {}
         }
     }
+
+    /// Cells the AST walk does not see: markdown, raw, `%%writefile`, `%%bash`, cells of other
+    /// languages (every cell of a notebook whose kernel is not Python), and Python cells that
+    /// do not parse. There a credential is `NAME=value`, `NAME: value` or `"NAME": "value"`.
+    fn check_notebook(&self, checker: &mut Checker<'_>) {
+        let scanner = Scanner::new(checker);
+        for (index, (cell, parsed)) in checker.notebook.cells.iter().zip(checker.cells).enumerate()
+        {
+            let walked = parsed.syntax == CellSyntax::Python
+                && parsed
+                    .parsed
+                    .as_ref()
+                    .is_some_and(|p| p.errors().is_empty());
+            if walked {
+                continue;
+            }
+            let offset = cell.synthetic_prefix.min(cell.source.len());
+            let source = &cell.source[offset..];
+            for found in scanner.secrets_and_assignments(source) {
+                if !found.is_assignment() {
+                    continue; // a known format: NB401's
+                }
+                let value = &source[found.start..found.end];
+                let range = TextRange::new(
+                    TextSize::try_from(offset + found.start).unwrap_or_default(),
+                    TextSize::try_from(offset + found.end).unwrap_or_default(),
+                );
+                let name = found.name.as_deref().unwrap_or_default();
+                checker.report(diagnostic(index, name, value, range));
+            }
+        }
+    }
 }
 
-/// The name an assignment target gives: `x`, `self.x`, `config["x"]`.
+fn is_auth_word(arg: &str) -> bool {
+    matches!(
+        arg,
+        "auth" | "basic_auth" | "http_auth" | "proxy_auth" | "credentials"
+    )
+}
+
+/// The name a call is made through: `f` for `f(...)`, `Auth` for `requests.auth.Auth(...)`.
+fn callee_name(func: &Expr) -> Option<&str> {
+    match func {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => Some(attribute.attr.as_str()),
+        _ => None,
+    }
+}
+
+/// An assignment: `name = "..."`, and item by item `user, password = "admin", "..."`.
+fn assigned(checker: &mut Checker<'_>, target: &Expr, value: &Expr) {
+    match (target, value) {
+        (Expr::Tuple(targets), Expr::Tuple(values)) if targets.elts.len() == values.elts.len() => {
+            for (target, value) in targets.elts.iter().zip(&values.elts) {
+                assigned(checker, target, value);
+            }
+        }
+        (Expr::List(targets), Expr::List(values)) if targets.elts.len() == values.elts.len() => {
+            for (target, value) in targets.elts.iter().zip(&values.elts) {
+                assigned(checker, target, value);
+            }
+        }
+        _ => {
+            if let Some(name) = target_name(target) {
+                report(checker, &name, value);
+            }
+        }
+    }
+}
+
+/// The name an assignment target gives: `x`, `self.x`, `config["x"]`, `os.environ["X"]`.
 fn target_name(target: &Expr) -> Option<String> {
     match target {
         Expr::Name(name) => Some(name.id.to_string()),
@@ -104,74 +240,6 @@ fn target_name(target: &Expr) -> Option<String> {
     }
 }
 
-/// The words of an identifier or key: `dbPassword` and `db_password` give `db`, `password`.
-fn words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            previous_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && previous_lower && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        current.extend(c.to_lowercase());
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
-}
-
-/// Whether a name says it holds a credential.
-pub(crate) fn is_credential_name(name: &str) -> bool {
-    let words = words(name);
-    // `secret_name`, `token_path`, `password_env`: a reference to a credential, not one.
-    const REFERENCE: &[&str] = &[
-        "name", "id", "path", "file", "filename", "url", "uri", "env", "var", "field", "type",
-        "len", "length", "dir", "prefix", "suffix", "header", "param", "arn", "ref", "scope",
-        "endpoint", "location", "count", "size",
-    ];
-    if words
-        .last()
-        .is_some_and(|w| REFERENCE.contains(&w.as_str()))
-    {
-        return false;
-    }
-    let has = |w: &str| words.iter().any(|x| x == w);
-    let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
-    [
-        "password",
-        "passwd",
-        "pwd",
-        "token",
-        "secret",
-        "auth",
-        "apikey",
-        "accesskey",
-        "privatekey",
-    ]
-    .iter()
-    .any(|w| has(w))
-        || pair("api", "key")
-        || pair("access", "key")
-        || pair("private", "key")
-}
-
-/// Whether a literal looks like a real secret rather than a placeholder or prose.
-fn looks_secret(value: &str) -> bool {
-    value.chars().count() >= 8
-        && !value.chars().any(char::is_whitespace)
-        && entropy(value) >= 3.0
-        && !is_placeholder(value)
-}
-
 fn report(checker: &mut Checker<'_>, name: &str, value: &Expr) {
     let Expr::StringLiteral(literal) = value else {
         return;
@@ -180,13 +248,6 @@ fn report(checker: &mut Checker<'_>, name: &str, value: &Expr) {
         return;
     }
     let text = literal.value.to_str();
-    if !looks_secret(text) || !find_all(text).is_empty() {
-        return;
-    }
-    let scanner = Scanner::new(checker);
-    if scanner.allowlist.iter().any(|a| a.is_match(text)) {
-        return;
-    }
     // The literal's characters, quotes excluded, when the source spells them plainly.
     let source = checker.source();
     let range = literal.range();
@@ -198,55 +259,54 @@ fn report(checker: &mut Checker<'_>, name: &str, value: &Expr) {
             TextRange::at(start, TextSize::try_from(text.len()).unwrap_or_default())
         })
         .unwrap_or(range);
-    checker.report(
-        Diagnostic::new(
-            &HardcodedPassword::META,
-            Span::cell(checker.cell_index(), inner),
-            format!("hardcoded credential `{}` for `{name}`", preview(text)),
-        )
-        .with_help(format!(
-            "read `{name}` at run time: `os.environ[\"NAME\"]`, `getpass()` or a secrets manager"
-        ))
-        .with_redaction(inner),
-    );
+    report_range(checker, name, text, inner);
+}
+
+/// Reports `value`, bound to `name` at `range` of the cell being walked, unless it is not a
+/// secret, the allowlist excuses it, or NB401 reports it as a known format: NB401 scans the
+/// same line, and one literal is never reported twice.
+fn report_range(checker: &mut Checker<'_>, name: &str, value: &str, range: TextRange) {
+    if !looks_secret(value) || !find_all(value).is_empty() {
+        return;
+    }
+    let source = checker.source();
+    let line_start = source[..range.start().to_usize().min(source.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line_end = source[range.end().to_usize().min(source.len())..]
+        .find('\n')
+        .map_or(source.len(), |i| range.end().to_usize() + i);
+    let line = &source[line_start..line_end];
+    let start = range.start().to_usize() - line_start;
+    let end = range.end().to_usize() - line_start;
+    if find_all(line)
+        .iter()
+        .any(|f| f.start < end && start < f.end)
+    {
+        return;
+    }
+    if Scanner::new(checker).is_allowed(value) {
+        return;
+    }
+    let cell = checker.cell_index();
+    checker.report(diagnostic(cell, name, value, range));
+}
+
+fn diagnostic(cell: usize, name: &str, value: &str, range: TextRange) -> Diagnostic {
+    Diagnostic::new(
+        &HardcodedPassword::META,
+        Span::cell(cell, range),
+        format!("hardcoded credential `{}` for `{name}`", preview(value)),
+    )
+    .with_help(format!(
+        "read `{name}` at run time: `os.environ[\"NAME\"]`, `getpass()` or a secrets manager"
+    ))
+    .with_redaction(range)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credential_names() {
-        for name in [
-            "password",
-            "db_password",
-            "dbPassword",
-            "API_KEY",
-            "apiKey",
-            "apikey",
-            "access_key",
-            "auth_token",
-            "client_secret",
-            "PWD",
-            "privateKey",
-        ] {
-            assert!(is_credential_name(name), "{name}");
-        }
-        for name in [
-            "author",
-            "tokenizer",
-            "max_tokens",
-            "key",
-            "passenger",
-            "secretary",
-            "path",
-            "keyword",
-            "secret_name",
-            "token_path",
-        ] {
-            assert!(!is_credential_name(name), "{name}");
-        }
-    }
 
     #[test]
     fn placeholders_are_not_secrets() {

@@ -35,6 +35,7 @@ pub const FAMILY: Family = Family {
         default: OptionValue::StrList(&[]),
         doc: "Regexes of secrets that are not secrets (published test keys); a match anywhere in the secret skips it. An entry that is not a valid regex matches as plain text.",
     }],
+    redact: Some(detectors::secret_ranges),
 };
 
 /// The detectors with the configured allowlist applied.
@@ -57,16 +58,26 @@ impl Scanner {
         Scanner { allowlist }
     }
 
-    /// The secrets in `text` that the allowlist does not excuse.
+    /// The secrets of known formats in `text` that the allowlist does not excuse.
     fn secrets(&self, text: &str) -> Vec<Found> {
-        let mut found = detectors::find_all(text);
+        self.allowed(text, detectors::find_all(text))
+    }
+
+    /// [`Scanner::secrets`] and the credentials bound to credential names, for text that is
+    /// not Python code: outputs, markdown, shell and other languages.
+    fn secrets_and_assignments(&self, text: &str) -> Vec<Found> {
+        self.allowed(text, detectors::find_all_with_assignments(text))
+    }
+
+    fn allowed(&self, text: &str, mut found: Vec<Found>) -> Vec<Found> {
         if !self.allowlist.is_empty() {
-            found.retain(|f| {
-                let secret = &text[f.start..f.end];
-                !self.allowlist.iter().any(|a| a.is_match(secret))
-            });
+            found.retain(|f| !self.is_allowed(&text[f.start..f.end]));
         }
         found
+    }
+
+    fn is_allowed(&self, secret: &str) -> bool {
+        self.allowlist.iter().any(|a| a.is_match(secret))
     }
 }
 

@@ -7,7 +7,7 @@ use crate::{needle, Scanner};
 declare_rule! {
     /// ## What it does
     /// Reports a credential of any format NB401 knows in the notebook's metadata or a cell's
-    /// metadata: every string value, at any depth, is scanned. Widget state, connection
+    /// metadata, in notebooks of every kernel: every string value, at any depth, is scanned. Widget state, connection
     /// settings saved by extensions (database, cloud and LLM plugins) and papermill
     /// parameters all live there. The message names the JSON pointer of the value.
     ///
@@ -37,6 +37,7 @@ declare_rule! {
         default: true,
         fix: Never,
         visits_ast: false,
+        any_kernel: true,
     }
 }
 

@@ -6,7 +6,10 @@ use crate::{needle, strip_ansi, Scanner};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a credential of any format NB401 knows in a cell's saved outputs: stream text
+    /// Reports a credential in a cell's saved outputs, in notebooks of every kernel: any
+    /// format NB401 knows, and any value NB402 would report bound to a credential name in
+    /// text (`PGPASSWORD=...` printed by `env` or `%env`, `'DB_PASSWORD': '...'` in a printed
+    /// `os.environ`, `password = ...` in a printed INI file). Outputs read are stream text
     /// (`print`), `text/plain`, `text/html`, `text/markdown`, `application/json` and every
     /// other textual result, and error values and tracebacks. ANSI colour codes are removed
     /// first, and an output written as a list of strings is read as one text, so a key split
@@ -40,6 +43,7 @@ declare_rule! {
         default: true,
         fix: Never,
         visits_ast: false,
+        any_kernel: true,
     }
 }
 
@@ -70,12 +74,16 @@ impl Rule for SecretInOutput {
                 let mut seen: Vec<String> = Vec::new();
                 for (what, text) in texts {
                     let text = strip_ansi(text);
-                    for found in scanner.secrets(&text) {
+                    for found in scanner.secrets_and_assignments(&text) {
                         let secret = &text[found.start..found.end];
                         if seen.iter().any(|s| s == secret) {
                             continue;
                         }
                         seen.push(secret.to_string());
+                        let what_secret = match &found.name {
+                            Some(name) => format!("credential `{}` for `{name}`", preview(secret)),
+                            None => format!("{} `{}`", found.detector.name, preview(secret)),
+                        };
                         let span = Span::Output {
                             cell: index,
                             output: number,
@@ -86,9 +94,7 @@ impl Rule for SecretInOutput {
                                 &Self::META,
                                 span,
                                 format!(
-                                    "{} `{}` in output {} ({what}) of this cell",
-                                    found.detector.name,
-                                    preview(secret),
+                                    "{what_secret} in output {} ({what}) of this cell",
                                     number + 1
                                 ),
                             )

@@ -7,7 +7,8 @@ use crate::Scanner;
 declare_rule! {
     /// ## What it does
     /// Reports a credential of a known provider format written in a cell: in code, comments,
-    /// strings, shell and SQL cells, markdown and raw cells alike. Sources are read decoded,
+    /// strings, shell and SQL cells, markdown and raw cells alike, in notebooks of every
+    /// kernel (R, Julia, Scala, bash: their cells are read as text). Sources are read decoded,
     /// so a key that the `.ipynb` JSON spells with escapes (`\u002d`, `\"`) is found too.
     ///
     /// The formats, each checked for its real shape (prefix, length, alphabet) and, where the
@@ -15,9 +16,9 @@ declare_rule! {
     ///
     /// | detector | shape |
     /// |---|---|
-    /// | `private-key` | a PEM `-----BEGIN ... PRIVATE KEY-----` block with key material |
+    /// | `private-key` | a PEM `-----BEGIN ... PRIVATE KEY-----` block with key material: every line of it, however the lines are joined (newlines, `\n` escapes in a service-account JSON, string pieces across lines of code) |
     /// | `aws-access-key-id` | `AKIA`/`ASIA`/`ABIA`/`ACCA` + 16 base32 characters (AWS's `...EXAMPLE` keys excepted) |
-    /// | `aws-secret-access-key` | 40 base64 characters assigned to an `aws_secret_access_key`-like name |
+    /// | `aws-secret-access-key` | 40 base64 characters assigned to an `aws_secret_access_key`-like name, quoted or bare (`~/.aws/credentials`, `.env`, `env` output) |
     /// | `github-token` | `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_` + 36, whose last 6 are the CRC32 checksum |
     /// | `github-fine-grained-token` | `github_pat_` + 22 + `_` + 59 |
     /// | `gitlab-token` | `glpat-`, `gldt-`, `glrt-`, `glptt-` + 20 or more |
@@ -40,10 +41,15 @@ declare_rule! {
     /// | `discord-bot-token` | base64 of the bot's numeric ID `.` 6 `.` 27 or more |
     /// | `telegram-bot-token` | bot ID `:AA` + 33 |
     /// | `jwt` | three base64url segments whose header is JSON with an `alg` |
+    /// | `connection-string-password` | `;PWD=...` or `;Password=...` in an ODBC / ADO.NET connection string |
+    /// | `http-authorization` | an `Authorization: Bearer/Basic/Token ...` header with a random-looking value |
+    /// | `netrc-password` | a `machine ... login ... password ...` line of a `.netrc` file |
     /// | `url-password` | `scheme://user:password@host` with a password that is not a placeholder |
     ///
-    /// Tokens that only look random but are all one character, or AWS's documentation keys,
-    /// are not reported. The message shows the secret's first four characters only, and so
+    /// Tokens that documentation and templates write are not reported, for every format: AWS's
+    /// published example keys (`AKIAIOSFODNN7EXAMPLE` and its secret), bodies of one repeated
+    /// character or mostly `X`s, `<...>` and `${...}` placeholders, runs such as `1234567890`,
+    /// and CamelCase identifiers that start with a provider prefix (`hf_AutoModelFor...`). The message shows the secret's first four characters only, and so
     /// does every output format, code snippets included.
     ///
     /// ## Why is this bad?
@@ -74,6 +80,7 @@ declare_rule! {
         default: true,
         fix: Never,
         visits_ast: false,
+        any_kernel: true,
     }
 }
 

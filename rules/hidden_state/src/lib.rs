@@ -48,6 +48,7 @@ pub const FAMILY: Family = Family {
             doc: "NB107: the largest jump between the execution counts of consecutive executed cells.",
         },
     ],
+    redact: None,
 };
 
 /// The code cells that were run, in document order: `(cell index, execution count)`.
