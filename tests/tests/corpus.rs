@@ -185,3 +185,67 @@ fn dev_corpus_out_of_order_execution_matches_a_plain_scan() {
     );
     assert_eq!(reported, expected);
 }
+
+/// The real credentials of the dev corpus are found where they are and never printed whole:
+/// the service-account key printed by the sklearn babyweight notebook and the Google API keys
+/// of three notebooks, in sources and outputs.
+#[test]
+fn dev_corpus_real_credentials_are_found_and_masked() {
+    let Some(dev) = shared("corpus/dev") else {
+        return;
+    };
+    let dev = dev.join("GoogleCloudPlatform__training-data-analyst");
+    let expected = [
+        ("blogs__sklearn__babyweight_skl.ipynb:cell 14:output 1: NB403 Google service-account key", 1),
+        ("blogs__speeches__speeches.ipynb:cell 2:1:9: NB401 Google API key", 1),
+        ("courses__unstructured__Unstructured-ML.ipynb:cell 2:1:9: NB401 Google API key", 1),
+        ("courses__unstructured__Unstructured-ML.ipynb:cell 2:output 2: NB403 Google API key", 1),
+        ("courses__unstructured__ML-Tests-Solution.ipynb:cell 1:1:9: NB401 Google API key", 1),
+    ];
+    let files: Vec<String> = expected
+        .iter()
+        .map(|(f, _)| {
+            dev.join(f.split(':').next().unwrap())
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    // The secrets themselves, read from the files, to look for in the reports.
+    let mut secrets: BTreeSet<String> = BTreeSet::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (i, _) in text.match_indices("AIza") {
+            secrets.insert(text[i..i + 39].to_string());
+        }
+        if let Some(i) = text.find("\\\"private_key_id\\\": \\\"") {
+            let start = i + "\\\"private_key_id\\\": \\\"".len();
+            secrets.insert(text[start..start + 40].to_string());
+        }
+    }
+    assert_eq!(secrets.len(), 4, "{secrets:?}");
+    for format in ["concise", "full", "json"] {
+        let mut args = vec![
+            "check",
+            "--select",
+            "ALL",
+            "--output-format",
+            format,
+            "--exit-zero",
+        ];
+        args.extend(files.iter().map(String::as_str));
+        let run = nblint(&args);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        for secret in &secrets {
+            for start in 4..secret.len() - 8 {
+                let piece = &secret[start..start + 8];
+                assert!(!run.stdout.contains(piece), "{format} shows `{piece}`");
+            }
+        }
+        if format == "concise" {
+            for (finding, count) in expected {
+                let found = run.stdout.lines().filter(|l| l.contains(finding)).count();
+                assert_eq!(found, count, "{finding}:\n{}", run.stdout);
+            }
+        }
+    }
+}
