@@ -3,7 +3,7 @@
 //! decode check where the token embeds structure) and an example of its shape, fake, for tests
 //! and documentation.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 
@@ -208,7 +208,8 @@ pub const DETECTORS: &[Detector] = &[
     Detector {
         id: "discord-bot-token",
         name: "Discord bot token",
-        keywords: &["."],
+        // Its only fixed character is `.`, in every text: it always runs.
+        keywords: &[],
         pattern: r"\b([MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})\b",
         validate: Some(discord_user_id),
         example: "MjU5NTM1MzI1NTg3NDIyMTkx.bp2uqG.q1W4LHMTFuUKmKWVNLGxPExNI6b",
@@ -232,7 +233,7 @@ pub const DETECTORS: &[Detector] = &[
     Detector {
         id: "connection-string-password",
         name: "password in a connection string",
-        keywords: &["assword", "ASSWORD", "wd", "WD"],
+        keywords: &["assword", "ASSWORD", "pwd", "PWD", "Pwd"],
         pattern: r#"(?i);\s*(?:password|pwd)\s*=\s*([^;'"\s{}]{3,128})"#,
         validate: Some(url_password),
         example: "conn = pyodbc.connect('Driver={ODBC Driver 18 for SQL Server};Server=db;UID=analyst;PWD=53eYfugPp1R8lzy1;')",
@@ -248,7 +249,7 @@ pub const DETECTORS: &[Detector] = &[
     Detector {
         id: "netrc-password",
         name: "password in a .netrc entry",
-        keywords: &["machine"],
+        keywords: &["password"],
         pattern: r#"\bmachine\s+\S+\s+login\s+\S+\s+password\s+([^\s<>"'`{}]{3,128})"#,
         validate: Some(url_password),
         example: "machine api.example.org login analyst password 53eYfugPp1R8lzy1",
@@ -275,23 +276,12 @@ pub static ASSIGNMENT: Detector = Detector {
     example: "DB_PASSWORD=Tr0ub4dor&3x!",
 };
 
-/// The detectors' compiled regexes, in table order.
-static REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    DETECTORS
-        .iter()
-        // ASCII word boundaries: Unicode ones keep the regex engine off its fast DFA paths,
-        // and every token format here is ASCII.
-        .map(|d| d.pattern.replace(r"\b", r"(?-u:\b)"))
-        .map(|p| Regex::new(&p).expect("detector patterns are valid regexes"))
-        .collect()
-});
-
 /// `NAME = value`, `NAME: value`, `"NAME": "value"`, `NAME <- "value"`, `export NAME=value`,
 /// `%env NAME=value` where NAME has a credential word: group 1 is the name, group 2 a quoted
 /// value, group 3 a bare one.
 static ASSIGNMENT_REGEX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)(?:^|[^A-Za-z0-9_.+/-])([A-Za-z0-9_.-]{0,40}(?:pass|pwd|pw|token|secret|auth|key|cred)[A-Za-z0-9_.-]{0,40})\\?["']?[ \t]*(?:=|:|=>|<-)[ \t]*(?:[rb]?\\?["']([^"'\\\n]{8,128})\\?["']|([^\s"'`=,;{}()\[\]<>\\][^\s"'`,;{}()\[\]<>\\]{7,127}))"#,
+        r#"(?i)(?:^|[^A-Za-z0-9_.+/-])([A-Za-z0-9_.-]*(?:pass|pwd|pw|token|secret|auth|key|cred)[A-Za-z0-9_.-]*)\\?["']?[ \t]*(?:=|:|=>|<-)[ \t]*(?:[rb]?\\?["']([^"'\\\n]+)\\?["']|([^\s"'`=,;{}()\[\]<>\\][^\s"'`,;{}()\[\]<>\\]*))"#,
     )
     .expect("the assignment pattern is a valid regex")
 });
@@ -314,15 +304,104 @@ impl Found {
     }
 }
 
-/// Every secret of a known format in `text`, by position, overlapping matches resolved in
-/// table order.
-pub fn find_all(text: &str) -> Vec<Found> {
+/// The detectors' compiled regexes, in table order, each compiled the first time a text holds
+/// one of its keywords: a run over a few notebooks compiles only what it needs.
+static REGEXES: [OnceLock<Regex>; DETECTORS.len()] = [const { OnceLock::new() }; DETECTORS.len()];
+
+fn regex(index: usize) -> &'static Regex {
+    REGEXES[index].get_or_init(|| {
+        // ASCII word boundaries: Unicode ones keep the regex engine off its fast DFA paths,
+        // and every token format here is ASCII.
+        let pattern = DETECTORS[index].pattern.replace(r"\b", r"(?-u:\b)");
+        Regex::new(&pattern).expect("detector patterns are valid regexes")
+    })
+}
+
+/// Words of credential names, for [`find_assignments`].
+const NAME_WORDS: [&str; 8] = [
+    "pass", "pwd", "pw", "token", "secret", "auth", "key", "cred",
+];
+
+/// Every detector's keywords and every credential-name word in one automaton, matched without
+/// regard to ASCII case: one pass over a text tells which detectors can match in it and which
+/// lines may bind a credential to a name. Detectors without keywords always run.
+struct Keywords {
+    automaton: aho_corasick::AhoCorasick,
+    /// For each pattern, the detector it is a keyword of; `None` for the name words.
+    owner: Vec<Option<usize>>,
+    always: u64,
+}
+
+static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
+    let mut patterns: Vec<&str> = Vec::new();
+    let mut owner = Vec::new();
+    let mut always = 0u64;
+    for (index, detector) in DETECTORS.iter().enumerate() {
+        if detector.keywords.is_empty() {
+            always |= 1 << index;
+        }
+        for keyword in detector.keywords {
+            patterns.push(keyword);
+            owner.push(Some(index));
+        }
+    }
+    for word in NAME_WORDS {
+        patterns.push(word);
+        owner.push(None);
+    }
+    let automaton = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&patterns)
+        .expect("the keywords build an automaton");
+    Keywords {
+        automaton,
+        owner,
+        always,
+    }
+});
+
+/// What one pass of [`KEYWORDS`] over a text found.
+struct Hits {
+    /// Bit `i`: detector `i` may match.
+    detectors: u64,
+    /// The lines (byte ranges) holding a credential-name word, when asked for.
+    name_lines: Vec<std::ops::Range<usize>>,
+}
+
+fn keyword_scan(text: &str, names: bool) -> Hits {
+    let keywords = &*KEYWORDS;
+    let mut hits = Hits {
+        detectors: keywords.always,
+        name_lines: Vec::new(),
+    };
+    for hit in keywords.automaton.find_overlapping_iter(text) {
+        match keywords.owner[hit.pattern().as_usize()] {
+            Some(detector) => hits.detectors |= 1 << detector,
+            None if names => {
+                if hits.name_lines.last().is_some_and(|l| hit.start() < l.end) {
+                    continue;
+                }
+                let start = text[..hit.start()].rfind('\n').map_or(0, |i| i + 1);
+                let end = text[hit.end()..]
+                    .find('\n')
+                    .map_or(text.len(), |i| hit.end() + i);
+                hits.name_lines.push(start..end);
+            }
+            None => {}
+        }
+    }
+    hits
+}
+
+/// The secrets of known formats among the detectors `hits` allows.
+fn find_formats(text: &str, hits: &Hits) -> Vec<Found> {
     let mut found: Vec<Found> = Vec::new();
-    for (detector, regex) in DETECTORS.iter().zip(REGEXES.iter()) {
-        if !detector.keywords.iter().any(|k| text.contains(k)) {
+    for (index, detector) in DETECTORS.iter().enumerate() {
+        if hits.detectors & (1 << index) == 0 {
             continue;
         }
-        for captures in regex.captures_iter(text) {
+        for captures in regex(index).captures_iter(text) {
             let Some(secret) = captures.get(1).or_else(|| captures.get(0)) else {
                 continue;
             };
@@ -348,11 +427,19 @@ pub fn find_all(text: &str) -> Vec<Found> {
     found
 }
 
+/// Every secret of a known format in `text`, by position, overlapping matches resolved in
+/// table order.
+pub fn find_all(text: &str) -> Vec<Found> {
+    find_formats(text, &keyword_scan(text, false))
+}
+
 /// [`find_all`], and the credentials bound to credential names in text that is not Python
-/// code ([`ASSIGNMENT`]), where they do not overlap a known format.
+/// code ([`ASSIGNMENT`]), where they do not overlap a known format. One keyword pass serves
+/// both.
 pub fn find_all_with_assignments(text: &str) -> Vec<Found> {
-    let mut found = find_all(text);
-    let mut assignments = find_assignments(text);
+    let hits = keyword_scan(text, true);
+    let mut found = find_formats(text, &hits);
+    let mut assignments = assignments_in_lines(text, &hits.name_lines);
     assignments.retain(|a| !found.iter().any(|f| f.start < a.end && a.start < f.end));
     if !assignments.is_empty() {
         found.extend(assignments);
@@ -361,29 +448,62 @@ pub fn find_all_with_assignments(text: &str) -> Vec<Found> {
     found
 }
 
+/// The credentials bound to credential names in `text` that no known format covers (those are
+/// NB401's). The formats are searched only when there is such a credential, which is rare.
+pub fn find_assignments_only(text: &str) -> Vec<Found> {
+    let hits = keyword_scan(text, true);
+    let mut assignments = assignments_in_lines(text, &hits.name_lines);
+    if !assignments.is_empty() {
+        let formats = find_formats(text, &hits);
+        assignments.retain(|a| !formats.iter().any(|f| f.start < a.end && a.start < f.end));
+    }
+    assignments
+}
+
 /// The values bound to credential names in `text` that look like real secrets.
 pub fn find_assignments(text: &str) -> Vec<Found> {
+    assignments_in_lines(text, &keyword_scan(text, true).name_lines)
+}
+
+/// Only the lines with a credential word go through [`ASSIGNMENT_REGEX`].
+fn assignments_in_lines(text: &str, lines: &[std::ops::Range<usize>]) -> Vec<Found> {
     let mut found = Vec::new();
-    for captures in ASSIGNMENT_REGEX.captures_iter(text) {
+    for line in lines {
+        find_assignments_in_line(text, line.clone(), &mut found);
+    }
+    found
+}
+
+fn find_assignments_in_line(text: &str, line: std::ops::Range<usize>, found: &mut Vec<Found>) {
+    let offset = line.start;
+    let line_text = &text[line];
+    for captures in ASSIGNMENT_REGEX.captures_iter(line_text) {
         let (Some(name), Some(value)) = (captures.get(1), captures.get(2).or(captures.get(3)))
         else {
             continue;
         };
         let name_text = name.as_str().trim_matches(['.', '-']);
-        if !is_credential_name(name_text) || !looks_secret(value.as_str()) {
+        // Lengths are checked here rather than in the pattern: bounded repetitions would
+        // multiply the regex's states and slow every scan.
+        if name_text.len() > 60
+            || !(8..=128).contains(&value.as_str().len())
+            || !is_credential_name(name_text)
+            || !looks_secret(value.as_str())
+        {
             continue;
         }
-        if captures.get(3).is_some() && !bare_value_is_literal(text, value.as_str(), value.end()) {
+        if captures.get(3).is_some()
+            && !bare_value_is_literal(line_text, value.as_str(), value.end())
+        {
             continue;
         }
         found.push(Found {
             detector: &ASSIGNMENT,
-            start: value.start(),
-            end: value.end(),
+            start: offset + value.start(),
+            end: offset + value.end(),
             name: Some(name_text.to_string()),
         });
     }
-    found
 }
 
 /// Whether an unquoted value is a literal rather than code: not followed by `(`, `[` or `.`

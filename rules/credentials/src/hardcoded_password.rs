@@ -4,7 +4,7 @@ use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
 
 use nblint_engine::nblint_notebook::CellSyntax;
 
-use crate::detectors::{find_all, is_credential_name, looks_secret, preview, Found};
+use crate::detectors::{find_all, is_credential_name, looks_secret, preview};
 use crate::Scanner;
 
 declare_rule! {
@@ -90,12 +90,7 @@ impl Rule for HardcodedPassword {
                     return;
                 };
                 let scanner = Scanner::new(checker);
-                let found: Vec<Found> = scanner
-                    .secrets_and_assignments(text)
-                    .into_iter()
-                    .filter(Found::is_assignment)
-                    .collect();
-                for found in found {
+                for found in scanner.assignments(text) {
                     let name = found.name.clone().unwrap_or_default();
                     let range = TextRange::new(
                         TextSize::try_from(start + found.start).unwrap_or_default(),
@@ -174,10 +169,7 @@ impl Rule for HardcodedPassword {
             }
             let offset = cell.synthetic_prefix.min(cell.source.len());
             let source = &cell.source[offset..];
-            for found in scanner.secrets_and_assignments(source) {
-                if !found.is_assignment() {
-                    continue; // a known format: NB401's
-                }
+            for found in scanner.assignments(source) {
                 let value = &source[found.start..found.end];
                 let range = TextRange::new(
                     TextSize::try_from(offset + found.start).unwrap_or_default(),

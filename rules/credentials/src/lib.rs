@@ -69,6 +69,11 @@ impl Scanner {
         self.allowed(text, detectors::find_all_with_assignments(text))
     }
 
+    /// Only the credentials bound to names, outside known formats: NB402's text findings.
+    fn assignments(&self, text: &str) -> Vec<Found> {
+        self.allowed(text, detectors::find_assignments_only(text))
+    }
+
     fn allowed(&self, text: &str, mut found: Vec<Found>) -> Vec<Found> {
         if !self.allowlist.is_empty() {
             found.retain(|f| !self.is_allowed(&text[f.start..f.end]));
