@@ -11,7 +11,7 @@ use ruff_python_ast::{Expr, Stmt};
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::rule::Rule;
-use crate::semantic::SemanticIndex;
+use nblint_semantic::SemanticIndex;
 use ruff_text_size::{TextRange, TextSize};
 
 /// What a rule sees while it runs: the notebook, every cell's parse, the settings, the cell

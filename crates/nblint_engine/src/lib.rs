@@ -11,7 +11,6 @@ pub mod diagnostic;
 pub mod lint;
 pub mod registry;
 pub mod rule;
-pub mod semantic;
 pub mod suppression;
 pub mod system;
 
@@ -24,6 +23,6 @@ pub use rule::{Applicability, FixAvailability, Rule, RuleMeta, Severity};
 
 // Rule crates name these through the engine so that they depend on one parser version.
 pub use nblint_notebook;
+pub use nblint_semantic::{self as semantic, SemanticIndex};
 pub use ruff_python_ast;
 pub use ruff_text_size;
-pub use semantic::SemanticIndex;

@@ -11,6 +11,9 @@
 //!
 //! Cells with a syntax error contribute the bindings of their recovered parse, so a name they
 //! define is not reported as undefined elsewhere; their reads are not recorded.
+//!
+//! This crate depends on the parser crate only: it knows no rule, no configuration and no
+//! output format, and it never reports anything itself.
 
 mod builder;
 pub mod names;
