@@ -43,6 +43,108 @@ fn generated_pages() -> Vec<(String, String)> {
     pages
 }
 
+/// The options block of `docs/configuration.md`, generated from every family's declaration.
+fn options_block() -> String {
+    let mut block = String::new();
+    for family in nblint::registry().families() {
+        if family.options.meta.is_empty() {
+            continue;
+        }
+        block.push_str(&format!("```toml\n[{}]\n", family.name));
+        for option in family.options.meta {
+            block.push_str(&format!(
+                "# {} ({}; {})\n{} = {}\n",
+                option.doc_text(),
+                option.kind.describe(),
+                option.rules.join(", "),
+                option.name,
+                option.default
+            ));
+        }
+        block.push_str("```\n\n");
+    }
+    block
+}
+
+#[test]
+fn configuration_docs_list_every_option() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/configuration.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let begin = text
+        .find("<!-- options:begin")
+        .expect("options:begin marker");
+    let begin = begin + text[begin..].find("-->\n").unwrap() + 4;
+    let end = text
+        .find("<!-- options:end -->")
+        .expect("options:end marker");
+    let expected = options_block();
+    if std::env::var_os("NBLINT_UPDATE_DOCS").is_some() {
+        let updated = format!("{}{expected}{}", &text[..begin], &text[end..]);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        &text[begin..end],
+        expected,
+        "the options in docs/configuration.md are stale: run NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test docs"
+    );
+}
+
+#[test]
+fn options_sections_are_generated_not_written() {
+    for rule in nblint::registry().rules() {
+        let meta = rule.meta();
+        assert!(
+            !meta.raw_doc.contains("## Options"),
+            "{}: the `## Options` section is generated from the family's options; remove it from the doc comment",
+            meta.code
+        );
+    }
+}
+
+#[test]
+fn families_own_their_code_ranges() {
+    let registry = nblint::registry();
+    let mut prefixes = Vec::new();
+    for family in registry.families() {
+        let metas: Vec<_> = family.rules.iter().map(|make| make().meta()).collect();
+        let prefix = &metas[0].code[..3];
+        for meta in &metas {
+            assert_eq!(
+                meta.family, family.name,
+                "{} declares the wrong family",
+                meta.code
+            );
+            assert_eq!(
+                &meta.code[..3],
+                prefix,
+                "{} is outside its family's range {prefix}xx",
+                meta.code
+            );
+        }
+        assert!(
+            !prefixes.contains(&prefix.to_string()),
+            "two families share {prefix}xx"
+        );
+        prefixes.push(prefix.to_string());
+        for option in family.options.meta {
+            for code in option.rules {
+                assert!(
+                    metas.iter().any(|m| m.code == *code),
+                    "option `{}` of [{}] names {code}, not a rule of the family",
+                    option.name,
+                    family.name
+                );
+            }
+            assert!(
+                nblint_engine::options::default_value(option).is_some(),
+                "the default of `{}` does not parse",
+                option.name
+            );
+        }
+    }
+}
+
 #[test]
 fn every_rule_has_the_required_sections() {
     for rule in nblint::registry().rules() {

@@ -144,3 +144,56 @@ fn execution_count_gap_is_off_until_selected() {
         "a prefix selects only on-by-default rules"
     );
 }
+
+#[test]
+fn bad_option_values_are_configuration_errors() {
+    for (config, line, reason) in [
+        (
+            "[hidden-state]\nmax-mutating-cells = \"three\"\n",
+            "nblint.toml:2:22: ",
+            "`max-mutating-cells` must be a non-negative integer",
+        ),
+        (
+            "[hidden-state]\n\nmax-gap = -1\n",
+            "nblint.toml:3:11: ",
+            "`max-gap` must be a non-negative integer, not -1",
+        ),
+        (
+            "[credentials]\nallowlist = [\"^ok$\", \"(unclosed\"]\n",
+            "nblint.toml:2:22: ",
+            "invalid regex `(unclosed` in `allowlist`: unclosed group",
+        ),
+        (
+            "[credentials]\nallowlist = \"AKIA\"\n",
+            "nblint.toml:2:13: ",
+            "`allowlist` must be a list of regular expressions",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("nblint.toml"), config).unwrap();
+        std::fs::copy(
+            fixtures().join("rules/NB105/ok.ipynb"),
+            dir.path().join("n.ipynb"),
+        )
+        .unwrap();
+        let run = nblint(&["check", dir.path().to_str().unwrap()]);
+        assert_eq!(run.status, 2, "{config}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(line) && run.stderr.contains(reason),
+            "{config}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn rule_pages_show_generated_options() {
+    let run = nblint(&["rule", "NB105"]);
+    assert!(
+        run.stdout.contains(
+            "## Options\n- `max-mutating-cells` in `[hidden-state]` (a non-negative integer, default `3`): "
+        ),
+        "{}",
+        run.stdout
+    );
+}

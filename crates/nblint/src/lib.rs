@@ -274,7 +274,7 @@ pub fn explanation(meta: &nblint_engine::RuleMeta) -> String {
             "off by default"
         },
         fix = meta.fix.describe(),
-        doc = meta.documentation(),
+        doc = registry().documentation(meta),
     )
 }
 

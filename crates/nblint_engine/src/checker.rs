@@ -1,29 +1,30 @@
 //! The lint context handed to rules, and the one-pass AST walk that feeds them.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::path::Path;
-use std::rc::Rc;
 
-use nblint_notebook::{Cell, Notebook, ParsedCell};
+use nblint_notebook::{Cell as NotebookCell, Notebook, ParsedCell};
+use nblint_semantic::SemanticIndex;
 use ruff_python_ast::visitor::source_order::{self, SourceOrderVisitor};
 use ruff_python_ast::{Expr, Stmt};
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::rule::Rule;
-use nblint_semantic::SemanticIndex;
+use crate::options::FamilyOptions;
+use crate::rule::{AstRule, RegisteredRule};
 use ruff_text_size::{TextRange, TextSize};
 
 /// What a rule sees while it runs: the notebook, every cell's parse, the settings, the cell
-/// being walked, and the place to report findings.
+/// being walked, and the place to report findings. Hooks get a shared reference: reporting
+/// and the lazily built semantic index need no `&mut`.
 pub struct Checker<'a> {
     pub path: &'a Path,
     pub notebook: &'a Notebook,
     pub cells: &'a [ParsedCell],
     pub settings: &'a Settings,
-    cell: usize,
-    diagnostics: Vec<Diagnostic>,
-    semantic: OnceCell<Rc<SemanticIndex>>,
+    cell: Cell<usize>,
+    diagnostics: RefCell<Vec<Diagnostic>>,
+    semantic: OnceCell<SemanticIndex>,
 }
 
 impl<'a> Checker<'a> {
@@ -38,35 +39,39 @@ impl<'a> Checker<'a> {
             notebook,
             cells,
             settings,
-            cell: 0,
-            diagnostics: Vec::new(),
+            cell: Cell::new(0),
+            diagnostics: RefCell::new(Vec::new()),
             semantic: OnceCell::new(),
         }
     }
 
     /// The 0-based index of the cell being walked (for `check_cell`, `check_stmt`, `check_expr`).
     pub fn cell_index(&self) -> usize {
-        self.cell
+        self.cell.get()
     }
 
-    pub fn cell(&self) -> &'a Cell {
-        &self.notebook.cells[self.cell]
+    pub fn cell(&self) -> &'a NotebookCell {
+        &self.notebook.cells[self.cell.get()]
     }
 
     pub fn parsed_cell(&self) -> &'a ParsedCell {
-        &self.cells[self.cell]
+        &self.cells[self.cell.get()]
     }
 
     /// The source of the cell being walked.
     pub fn source(&self) -> &'a str {
-        &self.notebook.cells[self.cell].source
+        &self.notebook.cells[self.cell.get()].source
     }
 
     /// The notebook's cross-cell semantic index, built on first use and shared by every rule.
-    pub fn semantic(&self) -> Rc<SemanticIndex> {
+    pub fn semantic(&self) -> &SemanticIndex {
         self.semantic
-            .get_or_init(|| Rc::new(SemanticIndex::build(self.notebook, self.cells)))
-            .clone()
+            .get_or_init(|| SemanticIndex::build(self.notebook, self.cells))
+    }
+
+    /// The options of a family, as configured for this notebook: `checker.options::<HiddenStateOptions>()`.
+    pub fn options<T: FamilyOptions>(&self) -> &'a T {
+        self.settings.options::<T>()
     }
 
     /// A span for a whole cell: its first line (empty at the start of an empty cell).
@@ -77,22 +82,18 @@ impl<'a> Checker<'a> {
         Span::cell(cell, TextRange::new(TextSize::default(), end))
     }
 
-    pub fn report(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
+    pub fn report(&self, diagnostic: Diagnostic) {
+        self.diagnostics.borrow_mut().push(diagnostic);
     }
 
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
-        self.diagnostics
+        self.diagnostics.into_inner()
     }
 
     /// Runs the enabled rules: the per-cell hooks over every Python cell that parsed, walking
-    /// each AST once, then the notebook hooks.
-    pub fn run(&mut self, rules: &[&'static dyn Rule]) {
-        let ast_rules: Vec<&'static dyn Rule> = rules
-            .iter()
-            .copied()
-            .filter(|r| r.meta().visits_ast)
-            .collect();
+    /// each AST once for the rules with AST hooks, then the notebook hooks.
+    pub fn run(&self, rules: &[RegisteredRule]) {
+        let ast_rules: Vec<&'static dyn AstRule> = rules.iter().filter_map(|r| r.ast).collect();
         for index in 0..self.cells.len() {
             let parsed = &self.cells[index];
             let Some(module) = parsed.parsed.as_ref() else {
@@ -102,9 +103,9 @@ impl<'a> Checker<'a> {
                 // A recovered AST would feed rules half-guessed code; NB002 says what is wrong.
                 continue;
             }
-            self.cell = index;
+            self.cell.set(index);
             for rule in rules {
-                rule.check_cell(self);
+                rule.rule.check_cell(self);
             }
             if !ast_rules.is_empty() {
                 let mut walker = Walker {
@@ -115,14 +116,14 @@ impl<'a> Checker<'a> {
             }
         }
         for rule in rules {
-            rule.check_notebook(self);
+            rule.rule.check_notebook(self);
         }
     }
 }
 
 struct Walker<'c, 'a> {
-    checker: &'c mut Checker<'a>,
-    rules: &'c [&'static dyn Rule],
+    checker: &'c Checker<'a>,
+    rules: &'c [&'static dyn AstRule],
 }
 
 impl<'ast> SourceOrderVisitor<'ast> for Walker<'_, '_> {
@@ -154,7 +155,7 @@ mod tests {
     use crate::config::{Overrides, Settings};
     use crate::diagnostic::{Diagnostic, Span};
     use crate::registry::{Family, Registry};
-    use crate::rule::Rule;
+    use crate::rule::{AstRule, Rule};
 
     static STMTS: AtomicUsize = AtomicUsize::new(0);
     static CELLS: AtomicUsize = AtomicUsize::new(0);
@@ -169,21 +170,20 @@ mod tests {
             severity: Warning,
             default: true,
             fix: Never,
-            visits_ast: true,
         }
     }
 
     impl Rule for Probe {
-        fn meta(&self) -> &'static crate::RuleMeta {
-            &Self::META
-        }
-        fn check_cell(&self, _checker: &mut Checker<'_>) {
+        fn check_cell(&self, _checker: &Checker<'_>) {
             CELLS.fetch_add(1, Ordering::Relaxed);
         }
-        fn check_stmt(&self, _stmt: &Stmt, _checker: &mut Checker<'_>) {
+    }
+
+    impl AstRule for Probe {
+        fn check_stmt(&self, _stmt: &Stmt, _checker: &Checker<'_>) {
             STMTS.fetch_add(1, Ordering::Relaxed);
         }
-        fn check_expr(&self, expr: &Expr, checker: &mut Checker<'_>) {
+        fn check_expr(&self, expr: &Expr, checker: &Checker<'_>) {
             if expr.is_number_literal_expr() {
                 let span = Span::cell(checker.cell_index(), expr.range());
                 checker.report(Diagnostic::new(&Self::META, span, "a number"));
@@ -205,14 +205,18 @@ mod tests {
         let family = Family {
             name: "test",
             description: "",
-            rules: &[&Probe],
-            options: &[],
+            rules: crate::rules![Probe],
+            options: crate::options::OptionsDecl::NONE,
             redact: None,
         };
         let registry = Registry::new(&[family]);
         let settings = Settings::resolve(&registry, None, Path::new("."), &Overrides::default());
-        let mut checker = Checker::new(Path::new("x.ipynb"), &notebook, &cells, &settings);
-        checker.run(&[&Probe]);
+        let checker = Checker::new(Path::new("x.ipynb"), &notebook, &cells, &settings);
+        checker.run(&[registry.registered(0)]);
+        assert!(
+            registry.registered(0).ast.is_some(),
+            "the probe has AST hooks"
+        );
         let found: Vec<(usize, u32)> = checker
             .into_diagnostics()
             .iter()

@@ -13,7 +13,8 @@ use nblint_notebook::{LineIndex, Position};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::registry::{closest, OptionValue, Registry, RuleSet, Selector};
+use crate::options::{check_value, AnyOptions, FamilyOptions, OptionValue};
+use crate::registry::{closest, Registry, RuleSet, Selector};
 
 /// Configuration file names, in the order they are looked for in each directory.
 pub const CONFIG_FILES: [&str; 3] = ["nblint.toml", ".nblint.toml", "pyproject.toml"];
@@ -79,28 +80,6 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// One option value as configured.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OptionSetting {
-    Int(i64),
-    Bool(bool),
-    Str(String),
-    StrList(Vec<String>),
-}
-
-impl From<OptionValue> for OptionSetting {
-    fn from(v: OptionValue) -> OptionSetting {
-        match v {
-            OptionValue::Int(i) => OptionSetting::Int(i),
-            OptionValue::Bool(b) => OptionSetting::Bool(b),
-            OptionValue::Str(s) => OptionSetting::Str(s.to_string()),
-            OptionValue::StrList(l) => {
-                OptionSetting::StrList(l.iter().map(|s| s.to_string()).collect())
-            }
-        }
-    }
-}
-
 /// A configuration file as read, checked against the registry.
 #[derive(Debug, Clone, Default)]
 pub struct ConfigFile {
@@ -111,8 +90,8 @@ pub struct ConfigFile {
     pub per_file_ignores: Vec<(String, Vec<Selector>)>,
     pub exclude: Option<Vec<String>>,
     pub extend_exclude: Vec<String>,
-    /// `(family, option) → value`, only for options the file sets.
-    pub options: BTreeMap<(String, String), OptionSetting>,
+    /// `(family, option) → value`, only for options the file sets, checked.
+    pub options: BTreeMap<(String, String), OptionValue>,
 }
 
 impl ConfigFile {
@@ -242,15 +221,26 @@ impl Reader<'_> {
                         };
                         for (option, value) in options {
                             let option_name = option.get_ref().as_ref();
-                            let Some(meta) = family.options.iter().find(|o| o.name == option_name)
-                            else {
+                            let Some(meta) = family.options.get(option_name) else {
                                 return Err(self.error(
                                     option.span(),
                                     format!("unknown option `{option_name}` in `[{name}]`"),
-                                    closest(option_name, family.options.iter().map(|o| o.name)),
+                                    closest(
+                                        option_name,
+                                        family.options.meta.iter().map(|o| o.name),
+                                    ),
                                 ));
                             };
-                            let setting = self.option_value(value, meta.default, option_name)?;
+                            let setting =
+                                check_value(meta, value.get_ref()).map_err(|(message, item)| {
+                                    let span = match (item, value.get_ref()) {
+                                        (Some(i), DeValue::Array(items)) => {
+                                            items.get(i).map_or(value.span(), |item| item.span())
+                                        }
+                                        _ => value.span(),
+                                    };
+                                    self.error(span, message, None)
+                                })?;
                             config
                                 .options
                                 .insert((name.to_string(), option_name.to_string()), setting);
@@ -316,39 +306,6 @@ impl Reader<'_> {
             })
             .collect()
     }
-
-    fn option_value(
-        &self,
-        value: &Item<'_>,
-        default: OptionValue,
-        name: &str,
-    ) -> Result<OptionSetting, ConfigError> {
-        let setting = match (default, value.get_ref()) {
-            (OptionValue::Int(_), DeValue::Integer(i)) => {
-                let parsed = i64::from_str_radix(
-                    i.as_str().replace('_', "").trim_start_matches('+'),
-                    i.radix(),
-                );
-                parsed.ok().map(OptionSetting::Int)
-            }
-            (OptionValue::Bool(_), DeValue::Boolean(b)) => Some(OptionSetting::Bool(*b)),
-            (OptionValue::Str(_), DeValue::String(s)) => Some(OptionSetting::Str(s.to_string())),
-            (OptionValue::StrList(_), DeValue::Array(_)) => Some(OptionSetting::StrList(
-                self.strings(value, "strings")?
-                    .into_iter()
-                    .map(|(s, _)| s)
-                    .collect(),
-            )),
-            _ => None,
-        };
-        setting.ok_or_else(|| {
-            self.error(
-                value.span(),
-                format!("`{name}` must be {}", default.type_name()),
-                None,
-            )
-        })
-    }
 }
 
 /// Selection given on the command line; it wins over every file.
@@ -369,7 +326,8 @@ pub struct Settings {
     pub rules: RuleSet,
     per_file_ignores: Vec<(GlobMatcher, Vec<Selector>)>,
     exclude: GlobSet,
-    options: BTreeMap<(String, String), OptionSetting>,
+    /// Each family's options, every default filled in.
+    options: Vec<std::sync::Arc<dyn AnyOptions>>,
 }
 
 impl Settings {
@@ -381,14 +339,17 @@ impl Settings {
         overrides: &Overrides,
     ) -> Settings {
         let mut rules = RuleSet::defaults(registry);
-        let mut options = BTreeMap::new();
+        let mut options = Vec::new();
         for family in registry.families() {
-            for option in family.options {
-                options.insert(
-                    (family.name.to_string(), option.name.to_string()),
-                    OptionSetting::from(option.default),
-                );
+            let mut values = (family.options.default)();
+            if let Some(config) = config {
+                for ((owner, name), value) in &config.options {
+                    if owner == family.name {
+                        values.set(name, value.clone());
+                    }
+                }
             }
+            options.push(std::sync::Arc::from(values));
         }
         let mut exclude_patterns: Vec<String> =
             DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect();
@@ -400,7 +361,6 @@ impl Settings {
                 &config.extend_select,
                 &config.ignore,
             );
-            options.extend(config.options.clone());
             if let Some(exclude) = &config.exclude {
                 exclude_patterns = exclude.clone();
             }
@@ -461,23 +421,13 @@ impl Settings {
         rules
     }
 
-    pub fn option(&self, family: &str, name: &str) -> Option<&OptionSetting> {
-        self.options.get(&(family.to_string(), name.to_string()))
-    }
-
-    /// An integer option; `fallback` when the option is not declared as an integer.
-    pub fn int(&self, family: &str, name: &str, fallback: i64) -> i64 {
-        match self.option(family, name) {
-            Some(OptionSetting::Int(v)) => *v,
-            _ => fallback,
-        }
-    }
-
-    pub fn string_list(&self, family: &str, name: &str) -> &[String] {
-        match self.option(family, name) {
-            Some(OptionSetting::StrList(v)) => v,
-            _ => &[],
-        }
+    /// A family's options. Every registered family's options are here; a type no family
+    /// registered gets its defaults (a programming error, never a user's).
+    pub fn options<T: FamilyOptions>(&self) -> &T {
+        self.options
+            .iter()
+            .find_map(|o| o.as_any().downcast_ref::<T>())
+            .unwrap_or_else(|| Box::leak(Box::new(T::default())))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod checker;
 pub mod config;
 pub mod diagnostic;
 pub mod lint;
+pub mod options;
 pub mod registry;
 pub mod rule;
 pub mod suppression;
@@ -18,11 +19,15 @@ pub use checker::Checker;
 pub use config::{ConfigError, ConfigFile, Overrides, Settings};
 pub use diagnostic::{Diagnostic, Edit, Fix, Related, Span};
 pub use lint::{lint_bytes, FileReport, Finding, Location, Part, RelatedLocation};
-pub use registry::{Family, OptionMeta, OptionValue, Registry, RuleSet, Selector};
-pub use rule::{Applicability, FixAvailability, Rule, RuleMeta, Severity};
+pub use options::{FamilyOptions, OptionKind, OptionMeta, OptionsDecl};
+pub use registry::{Family, Registry, RuleSet, Selector};
+pub use rule::{
+    Applicability, AstRule, Declared, FixAvailability, RegisteredRule, Rule, RuleMeta, Severity,
+};
 
 // Rule crates name these through the engine so that they depend on one parser version.
 pub use nblint_notebook;
 pub use nblint_semantic::{self as semantic, SemanticIndex};
+pub use regex;
 pub use ruff_python_ast;
 pub use ruff_text_size;

@@ -14,7 +14,7 @@ use crate::checker::Checker;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Fix, Span};
 use crate::registry::{Registry, RuleSet};
-use crate::rule::{Rule, Severity};
+use crate::rule::{RegisteredRule, Severity};
 use crate::suppression;
 use crate::system::InvalidNotebook;
 use ruff_text_size::{TextRange, TextSize};
@@ -114,7 +114,7 @@ pub fn lint_bytes(
             return report;
         }
     };
-    let mut enabled: Vec<&'static dyn Rule> = rules.iter().map(|i| registry.rules()[i]).collect();
+    let mut enabled: Vec<RegisteredRule> = rules.iter().map(|i| registry.registered(i)).collect();
     let cells: Vec<_> = match &notebook.language {
         KernelLanguage::Python => notebook.cells.iter().map(parse_cell).collect(),
         KernelLanguage::Other(language) => {
@@ -137,7 +137,7 @@ pub fn lint_bytes(
                 .collect()
         }
     };
-    let mut checker = Checker::new(path, &notebook, &cells, settings);
+    let checker = Checker::new(path, &notebook, &cells, settings);
     checker.run(&enabled);
     let mut diagnostics = checker.into_diagnostics();
     suppression::filter(registry, &notebook, &cells, &mut diagnostics);

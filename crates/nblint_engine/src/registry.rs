@@ -3,48 +3,8 @@
 
 use std::fmt;
 
-use crate::rule::{Rule, RuleMeta};
-
-/// A configuration option a rule family declares.
-#[derive(Debug, Clone, Copy)]
-pub struct OptionMeta {
-    /// Kebab-case key in the family's table: `max-lines`.
-    pub name: &'static str,
-    pub default: OptionValue,
-    /// One or two sentences of documentation.
-    pub doc: &'static str,
-}
-
-/// The default, and through it the type, of an option.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum OptionValue {
-    Int(i64),
-    Bool(bool),
-    Str(&'static str),
-    StrList(&'static [&'static str]),
-}
-
-impl OptionValue {
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            OptionValue::Int(_) => "an integer",
-            OptionValue::Bool(_) => "a boolean",
-            OptionValue::Str(_) => "a string",
-            OptionValue::StrList(_) => "a list of strings",
-        }
-    }
-}
-
-impl fmt::Display for OptionValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OptionValue::Int(v) => write!(f, "{v}"),
-            OptionValue::Bool(v) => write!(f, "{v}"),
-            OptionValue::Str(v) => write!(f, "{v:?}"),
-            OptionValue::StrList(v) => write!(f, "{v:?}"),
-        }
-    }
-}
+use crate::options::OptionsDecl;
+use crate::rule::{AstRule, RegisteredRule, Rule, RuleMeta};
 
 /// A rule family: its configuration table name, its rules and its options.
 #[derive(Clone, Copy)]
@@ -53,8 +13,10 @@ pub struct Family {
     pub name: &'static str,
     /// One line describing the family.
     pub description: &'static str,
-    pub rules: &'static [&'static dyn Rule],
-    pub options: &'static [OptionMeta],
+    /// The family's rules: [`rules!`](crate::rules)`[RuleA, RuleB]`.
+    pub rules: &'static [fn() -> RegisteredRule],
+    /// The family's options: `OptionsDecl::of::<FamilyOptions>()` or `OptionsDecl::NONE`.
+    pub options: OptionsDecl,
     /// Byte ranges of a text that must never be printed (secrets). The engine masks them in
     /// every cell source and message it hands to reporters, whichever rules are enabled: a
     /// snippet shown for any finding never shows a secret whole.
@@ -67,17 +29,18 @@ pub type Redactor = fn(&str) -> Vec<std::ops::Range<usize>>;
 /// Every rule nblint knows, ordered by code.
 pub struct Registry {
     rules: Vec<&'static dyn Rule>,
+    ast: Vec<Option<&'static dyn AstRule>>,
     families: Vec<Family>,
 }
 
 impl Registry {
     pub fn new(families: &[Family]) -> Registry {
-        let mut rules: Vec<&'static dyn Rule> = families
+        let mut registered: Vec<RegisteredRule> = families
             .iter()
-            .flat_map(|f| f.rules.iter().copied())
+            .flat_map(|f| f.rules.iter().map(|make| make()))
             .collect();
-        rules.sort_by_key(|r| r.meta().code);
-        for pair in rules.windows(2) {
+        registered.sort_by_key(|r| r.meta().code);
+        for pair in registered.windows(2) {
             assert_ne!(
                 pair[0].meta().code,
                 pair[1].meta().code,
@@ -85,13 +48,62 @@ impl Registry {
             );
         }
         Registry {
-            rules,
+            rules: registered.iter().map(|r| r.rule).collect(),
+            ast: registered.iter().map(|r| r.ast).collect(),
             families: families.to_vec(),
         }
     }
 
     pub fn rules(&self) -> &[&'static dyn Rule] {
         &self.rules
+    }
+
+    /// The rule at `index` with its AST hooks, if it has them.
+    pub fn registered(&self, index: usize) -> RegisteredRule {
+        RegisteredRule {
+            rule: self.rules[index],
+            ast: self.ast[index],
+        }
+    }
+
+    /// The family that registered a rule.
+    pub fn family_of(&self, meta: &RuleMeta) -> Option<&Family> {
+        self.families
+            .iter()
+            .find(|f| f.rules.iter().any(|make| make().meta().code == meta.code))
+    }
+
+    /// A rule's documentation: its doc comment, and the `## Options` section generated from
+    /// the options of its family that it reads.
+    pub fn documentation(&self, meta: &RuleMeta) -> String {
+        let mut doc = meta.documentation();
+        let options: Vec<_> = self
+            .family_of(meta)
+            .map(|f| {
+                f.options
+                    .meta
+                    .iter()
+                    .filter(|o| o.rules.contains(&meta.code))
+                    .map(move |o| (f.name, o))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !options.is_empty() {
+            while doc.ends_with("\n\n") {
+                doc.pop();
+            }
+            doc.push_str("\n## Options\n");
+            for (family, option) in options {
+                doc.push_str(&format!(
+                    "- `{}` in `[{family}]` ({}, default `{}`): {}\n",
+                    option.name,
+                    option.kind.describe(),
+                    option.default,
+                    option.doc_text()
+                ));
+            }
+        }
+        doc
     }
 
     pub fn families(&self) -> &[Family] {

@@ -64,8 +64,6 @@ pub struct RuleMeta {
     pub severity: Severity,
     pub default_enabled: bool,
     pub fix: FixAvailability,
-    /// Whether the rule wants `check_stmt` / `check_expr` calls during the AST walk.
-    pub visits_ast: bool,
     /// Whether the rule reads only text (cell sources as text, outputs, metadata) and so runs
     /// on notebooks of every kernel, not only Python ones.
     pub any_kernel: bool,
@@ -112,26 +110,93 @@ fn section<'d>(doc: &'d str, heading: &str) -> Option<&'d str> {
     Some(rest[..end].trim_matches('\n'))
 }
 
-/// A lint rule. The engine calls the hooks of enabled rules only; every hook has a default that
-/// does nothing, so a rule implements what it needs.
-pub trait Rule: Send + Sync + 'static {
+/// The metadata of a declared rule; [`declare_rule!`] implements it, never a hand.
+pub trait Declared {
     fn meta(&self) -> &'static RuleMeta;
+}
 
+/// A lint rule. The engine calls the hooks of enabled rules only; every hook has a default that
+/// does nothing, so a rule implements what it needs. Rules that look at single AST nodes
+/// implement [`AstRule`] too: registering a rule ([`rules!`](crate::rules)) finds out which
+/// rules do, so the engine walks each cell's AST once and hands each node only to them.
+pub trait Rule: Declared + Send + Sync + 'static {
     /// Once per notebook, after the cell walk; for rules that look across cells.
-    fn check_notebook(&self, _checker: &mut Checker<'_>) {}
+    fn check_notebook(&self, _checker: &Checker<'_>) {}
 
     /// Once per Python code cell, before its AST walk.
-    fn check_cell(&self, _checker: &mut Checker<'_>) {}
+    fn check_cell(&self, _checker: &Checker<'_>) {}
+}
 
-    /// For every statement of a Python cell, in source order (when `visits_ast`).
-    fn check_stmt(&self, _stmt: &Stmt, _checker: &mut Checker<'_>) {}
+/// The AST hooks of a rule: every statement and every expression of each Python cell that
+/// parsed, in source order.
+pub trait AstRule: Rule {
+    fn check_stmt(&self, _stmt: &Stmt, _checker: &Checker<'_>) {}
 
-    /// For every expression of a Python cell, in source order (when `visits_ast`).
-    fn check_expr(&self, _expr: &Expr, _checker: &mut Checker<'_>) {}
+    fn check_expr(&self, _expr: &Expr, _checker: &Checker<'_>) {}
+}
+
+/// A rule as the registry holds it: the rule, and its AST hooks when it has them.
+#[derive(Clone, Copy)]
+pub struct RegisteredRule {
+    pub rule: &'static dyn Rule,
+    pub ast: Option<&'static dyn AstRule>,
+}
+
+impl RegisteredRule {
+    pub fn meta(&self) -> &'static RuleMeta {
+        self.rule.meta()
+    }
+}
+
+/// How [`rules!`](crate::rules) tells rules with AST hooks from the others, at compile time
+/// and without a flag to keep in sync: method resolution prefers the impl for `&Probe<T>`,
+/// which exists only when `T: AstRule`, and falls back to the one for `Probe<T>`.
+#[doc(hidden)]
+pub mod probe {
+    use super::AstRule;
+
+    pub struct Probe<T: 'static>(pub &'static T);
+
+    pub trait WithAst {
+        fn ast_hooks(&self) -> Option<&'static dyn AstRule>;
+    }
+
+    impl<T: AstRule> WithAst for &Probe<T> {
+        fn ast_hooks(&self) -> Option<&'static dyn AstRule> {
+            Some(self.0)
+        }
+    }
+
+    pub trait WithoutAst {
+        fn ast_hooks(&self) -> Option<&'static dyn AstRule> {
+            None
+        }
+    }
+
+    impl<T> WithoutAst for Probe<T> {}
+}
+
+/// The rules of a family, for [`Family::rules`](crate::Family): `rules![OutOfOrderExecution,
+/// UnexecutedCell]`. Each rule is a unit struct declared with [`declare_rule!`].
+#[macro_export]
+macro_rules! rules {
+    ($($rule:ident),* $(,)?) => {
+        &[$(
+            || {
+                #[allow(unused_imports)]
+                use $crate::rule::probe::{WithAst as _, WithoutAst as _};
+                $crate::RegisteredRule {
+                    rule: &$rule,
+                    ast: (&&$crate::rule::probe::Probe(&$rule)).ast_hooks(),
+                }
+            }
+        ),*]
+    };
 }
 
 /// Declares a rule type and its metadata. The doc comment is the rule's documentation: it
-/// feeds `nblint rule`, the generated `docs/rules/` pages and SARIF.
+/// feeds `nblint rule`, the generated `docs/rules/` pages and SARIF. The `## Options` section is
+/// generated from the family's options, never written by hand.
 ///
 /// ```ignore
 /// declare_rule! {
@@ -144,10 +209,12 @@ pub trait Rule: Send + Sync + 'static {
 ///         severity: Warning,
 ///         default: true,
 ///         fix: Never,
-///         visits_ast: false,
 ///     }
 /// }
 /// ```
+///
+/// `any_kernel: true` marks a rule that reads only text (cell sources as text, outputs,
+/// metadata), which therefore also runs on notebooks whose kernel is not Python.
 #[macro_export]
 macro_rules! declare_rule {
     (
@@ -158,8 +225,7 @@ macro_rules! declare_rule {
             family: $family:literal,
             severity: $severity:ident,
             default: $default:literal,
-            fix: $fix:expr,
-            visits_ast: $visits:literal
+            fix: $fix:expr
             $(, any_kernel: $any_kernel:literal)? $(,)?
         }
     ) => {
@@ -179,10 +245,15 @@ macro_rules! declare_rule {
                     use $crate::{Applicability::*, FixAvailability::*};
                     $fix
                 },
-                visits_ast: $visits,
                 any_kernel: false $(|| $any_kernel)?,
                 raw_doc: concat!($($doc, "\n"),*),
             };
+        }
+
+        impl $crate::Declared for $ty {
+            fn meta(&self) -> &'static $crate::RuleMeta {
+                &Self::META
+            }
         }
     };
 }
@@ -203,7 +274,6 @@ mod tests {
             severity: Warning,
             default: false,
             fix: Sometimes(Unsafe),
-            visits_ast: false,
         }
     }
 

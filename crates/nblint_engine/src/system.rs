@@ -34,7 +34,6 @@ crate::declare_rule! {
         severity: Error,
         default: true,
         fix: Never,
-        visits_ast: false,
     }
 }
 
@@ -73,22 +72,13 @@ crate::declare_rule! {
         severity: Error,
         default: true,
         fix: Never,
-        visits_ast: false,
     }
 }
 
-impl Rule for InvalidNotebook {
-    fn meta(&self) -> &'static crate::RuleMeta {
-        &Self::META
-    }
-}
+impl Rule for InvalidNotebook {}
 
 impl Rule for SyntaxError {
-    fn meta(&self) -> &'static crate::RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
+    fn check_notebook(&self, checker: &Checker<'_>) {
         for (index, parsed) in checker.cells.iter().enumerate() {
             if let CellSyntax::TooDeep(reason) = &parsed.syntax {
                 let span = checker.cell_span(index);
@@ -147,7 +137,7 @@ fn lowercase_first(text: &str) -> String {
 pub const FAMILY: Family = Family {
     name: "system",
     description: "files that are not notebooks and cells that do not parse",
-    rules: &[&InvalidNotebook, &SyntaxError],
-    options: &[],
+    rules: crate::rules![InvalidNotebook, SyntaxError],
+    options: crate::options::OptionsDecl::NONE,
     redact: None,
 };

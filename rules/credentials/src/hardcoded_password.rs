@@ -1,6 +1,6 @@
 use nblint_engine::ruff_python_ast::{self as ast, Expr, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange, TextSize};
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+use nblint_engine::{declare_rule, AstRule, Checker, Diagnostic, Rule, Span};
 
 use nblint_engine::nblint_notebook::CellSyntax;
 
@@ -50,9 +50,6 @@ declare_rule! {
     /// import os
     /// engine = create_engine(url, password=os.environ["DB_PASSWORD"])
     /// ```
-    ///
-    /// ## Options
-    /// - `allowlist` in `[credentials]` (default `[]`): regexes of values that are not secrets.
     pub struct HardcodedPassword {
         code: "NB402",
         name: "hardcoded-password",
@@ -60,17 +57,43 @@ declare_rule! {
         severity: Warning,
         default: true,
         fix: Never,
-        visits_ast: true,
         any_kernel: true,
     }
 }
 
 impl Rule for HardcodedPassword {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
+    /// Cells the AST walk does not see: markdown, raw, `%%writefile`, `%%bash`, cells of other
+    /// languages (every cell of a notebook whose kernel is not Python), and Python cells that
+    /// do not parse. There a credential is `NAME=value`, `NAME: value` or `"NAME": "value"`.
+    fn check_notebook(&self, checker: &Checker<'_>) {
+        let scanner = Scanner::new(checker);
+        for (index, (cell, parsed)) in checker.notebook.cells.iter().zip(checker.cells).enumerate()
+        {
+            let walked = parsed.syntax == CellSyntax::Python
+                && parsed
+                    .parsed
+                    .as_ref()
+                    .is_some_and(|p| p.errors().is_empty());
+            if walked {
+                continue;
+            }
+            let offset = cell.synthetic_prefix.min(cell.source.len());
+            let source = &cell.source[offset..];
+            for found in scanner.assignments(source) {
+                let value = &source[found.start..found.end];
+                let range = TextRange::new(
+                    TextSize::try_from(offset + found.start).unwrap_or_default(),
+                    TextSize::try_from(offset + found.end).unwrap_or_default(),
+                );
+                let name = found.name.as_deref().unwrap_or_default();
+                checker.report(diagnostic(index, name, value, range));
+            }
+        }
     }
+}
 
-    fn check_stmt(&self, stmt: &Stmt, checker: &mut Checker<'_>) {
+impl AstRule for HardcodedPassword {
+    fn check_stmt(&self, stmt: &Stmt, checker: &Checker<'_>) {
         match stmt {
             Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
                 for target in targets {
@@ -104,7 +127,7 @@ impl Rule for HardcodedPassword {
         }
     }
 
-    fn check_expr(&self, expr: &Expr, checker: &mut Checker<'_>) {
+    fn check_expr(&self, expr: &Expr, checker: &Checker<'_>) {
         match expr {
             Expr::Call(call) => {
                 for keyword in &call.arguments.keywords {
@@ -151,35 +174,6 @@ impl Rule for HardcodedPassword {
             _ => {}
         }
     }
-
-    /// Cells the AST walk does not see: markdown, raw, `%%writefile`, `%%bash`, cells of other
-    /// languages (every cell of a notebook whose kernel is not Python), and Python cells that
-    /// do not parse. There a credential is `NAME=value`, `NAME: value` or `"NAME": "value"`.
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
-        let scanner = Scanner::new(checker);
-        for (index, (cell, parsed)) in checker.notebook.cells.iter().zip(checker.cells).enumerate()
-        {
-            let walked = parsed.syntax == CellSyntax::Python
-                && parsed
-                    .parsed
-                    .as_ref()
-                    .is_some_and(|p| p.errors().is_empty());
-            if walked {
-                continue;
-            }
-            let offset = cell.synthetic_prefix.min(cell.source.len());
-            let source = &cell.source[offset..];
-            for found in scanner.assignments(source) {
-                let value = &source[found.start..found.end];
-                let range = TextRange::new(
-                    TextSize::try_from(offset + found.start).unwrap_or_default(),
-                    TextSize::try_from(offset + found.end).unwrap_or_default(),
-                );
-                let name = found.name.as_deref().unwrap_or_default();
-                checker.report(diagnostic(index, name, value, range));
-            }
-        }
-    }
 }
 
 fn is_auth_word(arg: &str) -> bool {
@@ -199,7 +193,7 @@ fn callee_name(func: &Expr) -> Option<&str> {
 }
 
 /// An assignment: `name = "..."`, and item by item `user, password = "admin", "..."`.
-fn assigned(checker: &mut Checker<'_>, target: &Expr, value: &Expr) {
+fn assigned(checker: &Checker<'_>, target: &Expr, value: &Expr) {
     match (target, value) {
         (Expr::Tuple(targets), Expr::Tuple(values)) if targets.elts.len() == values.elts.len() => {
             for (target, value) in targets.elts.iter().zip(&values.elts) {
@@ -232,7 +226,7 @@ fn target_name(target: &Expr) -> Option<String> {
     }
 }
 
-fn report(checker: &mut Checker<'_>, name: &str, value: &Expr) {
+fn report(checker: &Checker<'_>, name: &str, value: &Expr) {
     let Expr::StringLiteral(literal) = value else {
         return;
     };
@@ -257,7 +251,7 @@ fn report(checker: &mut Checker<'_>, name: &str, value: &Expr) {
 /// Reports `value`, bound to `name` at `range` of the cell being walked, unless it is not a
 /// secret, the allowlist excuses it, or NB401 reports it as a known format: NB401 scans the
 /// same line, and one literal is never reported twice.
-fn report_range(checker: &mut Checker<'_>, name: &str, value: &str, range: TextRange) {
+fn report_range(checker: &Checker<'_>, name: &str, value: &str, range: TextRange) {
     if !looks_secret(value) || !find_all(value).is_empty() {
         return;
     }

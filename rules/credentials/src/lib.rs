@@ -8,8 +8,8 @@ mod secret_in_metadata;
 mod secret_in_output;
 mod secret_in_source;
 
-use nblint_engine::{Checker, Family, OptionMeta, OptionValue};
-use regex::Regex;
+use nblint_engine::regex::Regex;
+use nblint_engine::{declare_options, rules, Checker, Family, OptionsDecl};
 
 pub use hardcoded_password::HardcodedPassword;
 pub use secret_in_metadata::SecretInMetadata;
@@ -23,39 +23,37 @@ pub const NAME: &str = "credentials";
 
 pub const FAMILY: Family = Family {
     name: NAME,
-    description: "API keys, tokens, private keys and passwords in sources, saved outputs and metadata",
-    rules: &[
-        &SecretInSource,
-        &HardcodedPassword,
-        &SecretInOutput,
-        &SecretInMetadata,
+    description:
+        "API keys, tokens, private keys and passwords in sources, saved outputs and metadata",
+    rules: rules![
+        SecretInSource,
+        HardcodedPassword,
+        SecretInOutput,
+        SecretInMetadata,
     ],
-    options: &[OptionMeta {
-        name: "allowlist",
-        default: OptionValue::StrList(&[]),
-        doc: "Regexes of secrets that are not secrets (published test keys); a match anywhere in the secret skips it. An entry that is not a valid regex matches as plain text.",
-    }],
+    options: OptionsDecl::of::<CredentialsOptions>(),
     redact: Some(detectors::secret_ranges),
 };
 
-/// The detectors with the configured allowlist applied.
-struct Scanner {
-    allowlist: Vec<Regex>,
+declare_options! {
+    /// The options of the credentials family: `[credentials]`.
+    pub struct CredentialsOptions {
+        /// Regexes of values that are not secrets (published test keys): a secret one of them
+        /// matches anywhere is not reported. An invalid regex is a configuration error.
+        allowlist: Regexes = "[]", key = "allowlist", rules = ["NB401", "NB402", "NB403", "NB404"];
+    }
 }
 
-impl Scanner {
-    fn new(checker: &Checker<'_>) -> Scanner {
-        let allowlist = checker
-            .settings
-            .string_list(NAME, "allowlist")
-            .iter()
-            .filter_map(|pattern| {
-                Regex::new(pattern)
-                    .or_else(|_| Regex::new(&regex::escape(pattern)))
-                    .ok()
-            })
-            .collect();
-        Scanner { allowlist }
+/// The detectors with the configured allowlist applied.
+struct Scanner<'a> {
+    allowlist: &'a [Regex],
+}
+
+impl<'a> Scanner<'a> {
+    fn new(checker: &Checker<'a>) -> Scanner<'a> {
+        Scanner {
+            allowlist: &checker.options::<CredentialsOptions>().allowlist,
+        }
     }
 
     /// The secrets of known formats in `text` that the allowlist does not excuse.

@@ -1,4 +1,4 @@
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 use serde_json::Value;
 
 use crate::detectors::preview;
@@ -26,9 +26,6 @@ declare_rule! {
     /// ```
     /// Remove the value (`jupyter nbconvert --ClearMetadataPreprocessor.enabled=True`), and
     /// revoke the secret.
-    ///
-    /// ## Options
-    /// - `allowlist` in `[credentials]` (default `[]`): regexes of known test keys.
     pub struct SecretInMetadata {
         code: "NB404",
         name: "secret-in-metadata",
@@ -36,17 +33,12 @@ declare_rule! {
         severity: Error,
         default: true,
         fix: Never,
-        visits_ast: false,
         any_kernel: true,
     }
 }
 
 impl Rule for SecretInMetadata {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
+    fn check_notebook(&self, checker: &Checker<'_>) {
         let scanner = Scanner::new(checker);
         let mut found = Vec::new();
         let owners = std::iter::once((None, &checker.notebook.metadata)).chain(

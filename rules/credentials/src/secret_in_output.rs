@@ -1,5 +1,5 @@
 use nblint_engine::nblint_notebook::OutputKind;
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
 use crate::detectors::preview;
 use crate::{needle, strip_ansi, Scanner};
@@ -32,9 +32,6 @@ declare_rule! {
     /// print("key set:", "OPENAI_API_KEY" in os.environ)
     /// ```
     /// Clear the outputs of the cell (`jupyter nbconvert --clear-output`), and revoke the key.
-    ///
-    /// ## Options
-    /// - `allowlist` in `[credentials]` (default `[]`): regexes of known test keys.
     pub struct SecretInOutput {
         code: "NB403",
         name: "secret-in-output",
@@ -42,17 +39,12 @@ declare_rule! {
         severity: Error,
         default: true,
         fix: Never,
-        visits_ast: false,
         any_kernel: true,
     }
 }
 
 impl Rule for SecretInOutput {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
+    fn check_notebook(&self, checker: &Checker<'_>) {
         let scanner = Scanner::new(checker);
         for (index, cell) in checker.notebook.cells.iter().enumerate() {
             for (number, output) in cell.outputs.iter().enumerate() {

@@ -1,5 +1,5 @@
 use nblint_engine::ruff_text_size::{TextRange, TextSize};
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
 use crate::detectors::preview;
 use crate::Scanner;
@@ -67,11 +67,6 @@ declare_rule! {
     /// import os
     /// client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])
     /// ```
-    ///
-    /// ## Options
-    /// - `allowlist` in `[credentials]` (default `[]`): regexes of known test keys; a secret
-    ///   they match is not reported. A finding can also be suppressed on its line with
-    ///   `# nblint: ignore[NB401]`.
     pub struct SecretInSource {
         code: "NB401",
         name: "secret-in-source",
@@ -79,17 +74,12 @@ declare_rule! {
         severity: Error,
         default: true,
         fix: Never,
-        visits_ast: false,
         any_kernel: true,
     }
 }
 
 impl Rule for SecretInSource {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
+    fn check_notebook(&self, checker: &Checker<'_>) {
         let scanner = Scanner::new(checker);
         for (index, cell) in checker.notebook.cells.iter().enumerate() {
             let source = &cell.source[cell.synthetic_prefix.min(cell.source.len())..];

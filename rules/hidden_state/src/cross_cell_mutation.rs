@@ -2,9 +2,9 @@ use std::collections::HashMap;
 
 use nblint_engine::ruff_text_size::TextRange;
 use nblint_engine::semantic::{BindKind, EventKind, MutationKind};
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
-use crate::NAME;
+use crate::HiddenStateOptions;
 
 declare_rule! {
     /// ## What it does
@@ -49,10 +49,6 @@ declare_rule! {
     /// clean = raw.dropna().assign(total=lambda d: d.a + d.b).drop(columns=["a"])
     /// positive = clean[clean.total > 0]
     /// ```
-    ///
-    /// ## Options
-    /// - `max-mutating-cells` in `[hidden-state]` (default 3): how many later cells may change
-    ///   a variable before it is reported.
     pub struct CrossCellMutation {
         code: "NB105",
         name: "cross-cell-mutation",
@@ -60,7 +56,6 @@ declare_rule! {
         severity: Warning,
         default: true,
         fix: Never,
-        visits_ast: false,
     }
 }
 
@@ -71,13 +66,8 @@ struct Chain {
 }
 
 impl Rule for CrossCellMutation {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
-        let limit =
-            usize::try_from(checker.settings.int(NAME, "max-mutating-cells", 3)).unwrap_or(0);
+    fn check_notebook(&self, checker: &Checker<'_>) {
+        let limit = checker.options::<HiddenStateOptions>().max_mutating_cells;
         let index = checker.semantic();
         let mut chains: HashMap<&str, Chain> = HashMap::new();
         let mut done: Vec<(&str, Chain)> = Vec::new();

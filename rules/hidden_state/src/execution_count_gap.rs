@@ -1,6 +1,6 @@
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule};
 
-use crate::{executed_cells, NAME};
+use crate::{executed_cells, HiddenStateOptions};
 
 declare_rule! {
     /// ## What it does
@@ -29,10 +29,6 @@ declare_rule! {
     /// # %% cell 2, execution count [2]
     /// model.fit(df)
     /// ```
-    ///
-    /// ## Options
-    /// - `max-gap` in `[hidden-state]` (default 1): the largest allowed step between the
-    ///   counts of consecutive executed cells.
     pub struct ExecutionCountGap {
         code: "NB107",
         name: "execution-count-gap",
@@ -40,17 +36,15 @@ declare_rule! {
         severity: Warning,
         default: false,
         fix: Never,
-        visits_ast: false,
     }
 }
 
 impl Rule for ExecutionCountGap {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
-        let max_gap = checker.settings.int(NAME, "max-gap", 1).max(1);
+    fn check_notebook(&self, checker: &Checker<'_>) {
+        // A gap of 1 is consecutive counts: 0 means the same.
+        let max_gap = i64::try_from(checker.options::<HiddenStateOptions>().max_gap)
+            .unwrap_or(i64::MAX)
+            .max(1);
         let executed = executed_cells(checker.notebook);
         if let Some(&(cell, count)) = executed.iter().min_by_key(|(_, count)| *count) {
             if count > 1 {

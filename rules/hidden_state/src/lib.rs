@@ -11,7 +11,7 @@ mod unexecuted_cell;
 mod use_before_definition;
 
 use nblint_engine::nblint_notebook::Notebook;
-use nblint_engine::{Family, OptionMeta, OptionValue};
+use nblint_engine::{declare_options, rules, Family, OptionsDecl};
 
 pub use cross_cell_mutation::CrossCellMutation;
 pub use execution_count_gap::ExecutionCountGap;
@@ -27,29 +27,28 @@ pub const NAME: &str = "hidden-state";
 pub const FAMILY: Family = Family {
     name: NAME,
     description: "results that depend on cells run out of order, removed, or changed since",
-    rules: &[
-        &OutOfOrderExecution,
-        &UnexecutedCell,
-        &UseBeforeDefinition,
-        &UndefinedName,
-        &CrossCellMutation,
-        &NonIdempotentCell,
-        &ExecutionCountGap,
+    rules: rules![
+        OutOfOrderExecution,
+        UnexecutedCell,
+        UseBeforeDefinition,
+        UndefinedName,
+        CrossCellMutation,
+        NonIdempotentCell,
+        ExecutionCountGap,
     ],
-    options: &[
-        OptionMeta {
-            name: "max-mutating-cells",
-            default: OptionValue::Int(3),
-            doc: "NB105: how many later cells may change a variable before it is reported.",
-        },
-        OptionMeta {
-            name: "max-gap",
-            default: OptionValue::Int(1),
-            doc: "NB107: the largest jump between the execution counts of consecutive executed cells.",
-        },
-    ],
+    options: OptionsDecl::of::<HiddenStateOptions>(),
     redact: None,
 };
+
+declare_options! {
+    /// The options of the hidden-state family: `[hidden-state]`.
+    pub struct HiddenStateOptions {
+        /// How many later cells may change a variable before it is reported.
+        max_mutating_cells: Count = "3", key = "max-mutating-cells", rules = ["NB105"];
+        /// The largest jump between the execution counts of consecutive executed cells.
+        max_gap: Count = "1", key = "max-gap", rules = ["NB107"];
+    }
+}
 
 /// The code cells that were run, in document order: `(cell index, execution count)`.
 fn executed_cells(notebook: &Notebook) -> Vec<(usize, i64)> {

@@ -1,7 +1,7 @@
 use std::collections::HashSet;
 
 use nblint_engine::semantic::{BindKind, EventKind, MutationKind};
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
 declare_rule! {
     /// ## What it does
@@ -42,16 +42,11 @@ declare_rule! {
         severity: Warning,
         default: true,
         fix: Never,
-        visits_ast: false,
     }
 }
 
 impl Rule for NonIdempotentCell {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
+    fn check_notebook(&self, checker: &Checker<'_>) {
         let index = checker.semantic();
         for cell in 0..index.cells.len() {
             let mut fresh = HashSet::new();

@@ -1,4 +1,4 @@
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule};
 
 use crate::executed_cells;
 
@@ -37,7 +37,6 @@ declare_rule! {
         severity: Warning,
         default: true,
         fix: Never,
-        visits_ast: false,
     }
 }
 
@@ -45,11 +44,7 @@ declare_rule! {
 const MAX_RELATED: usize = 20;
 
 impl Rule for OutOfOrderExecution {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
+    fn check_notebook(&self, checker: &Checker<'_>) {
         let executed = executed_cells(checker.notebook);
         let inversions: Vec<((usize, i64), (usize, i64))> = executed
             .windows(2)

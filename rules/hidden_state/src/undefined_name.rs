@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use nblint_engine::semantic::{EventKind, ReadStatus, Via};
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
 declare_rule! {
     /// ## What it does
@@ -41,7 +41,6 @@ declare_rule! {
         severity: Error,
         default: true,
         fix: Never,
-        visits_ast: false,
     }
 }
 
@@ -49,11 +48,7 @@ declare_rule! {
 const MAX_RELATED: usize = 5;
 
 impl Rule for UndefinedName {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
+    fn check_notebook(&self, checker: &Checker<'_>) {
         let index = checker.semantic();
         if index.has_unknown_bindings() {
             return;

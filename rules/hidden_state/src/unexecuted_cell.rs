@@ -1,4 +1,4 @@
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule};
 
 use crate::executed_cells;
 
@@ -38,16 +38,11 @@ declare_rule! {
         severity: Warning,
         default: true,
         fix: Never,
-        visits_ast: false,
     }
 }
 
 impl Rule for UnexecutedCell {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
+    fn check_notebook(&self, checker: &Checker<'_>) {
         let executed = executed_cells(checker.notebook);
         let (Some(&(first, _)), Some(&(last, _))) = (executed.first(), executed.last()) else {
             return;

@@ -1,7 +1,7 @@
 use std::collections::HashSet;
 
 use nblint_engine::semantic::{EventKind, ReadStatus, Via};
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, RuleMeta, Span};
+use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
 declare_rule! {
     /// ## What it does
@@ -41,16 +41,11 @@ declare_rule! {
         severity: Error,
         default: true,
         fix: Never,
-        visits_ast: false,
     }
 }
 
 impl Rule for UseBeforeDefinition {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check_notebook(&self, checker: &mut Checker<'_>) {
+    fn check_notebook(&self, checker: &Checker<'_>) {
         let index = checker.semantic();
         let mut reported = HashSet::new();
         for (cell, event) in index.all_events() {
