@@ -16,9 +16,12 @@
 //! output format, and it never reports anything itself.
 
 mod builder;
+pub mod imports;
 pub mod names;
 #[cfg(test)]
 mod tests;
+
+pub use imports::{Import, ImportId, ImportKind, Imports, Placement};
 
 use std::collections::HashMap;
 
