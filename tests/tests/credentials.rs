@@ -109,11 +109,13 @@ fn output_findings_point_at_the_raw_line_that_holds_the_secret() {
     let mut checked = 0;
     for finding in findings.iter().filter(|f| f["code"] != "NB401") {
         let line = finding["file_line"].as_u64().unwrap() as usize;
-        // The stream output is split in two strings; the first holds the secret's start.
+        let column = finding["file_column"].as_u64().unwrap() as usize;
+        // The exact character: through the stream split in two strings, the colours of the
+        // traceback, and the JSON value of `application/json`.
+        let at: String = lines[line - 1].chars().skip(column - 1).collect();
         assert!(
-            lines[line - 1].contains(&example[..8]),
-            "{finding}: line {line} is `{}`",
-            lines[line - 1]
+            at.starts_with(&example[..8]),
+            "{finding}: line {line} column {column} is `{at}`"
         );
         checked += 1;
     }
@@ -313,4 +315,46 @@ fn notebooks_of_other_kernels_are_scanned_for_secrets() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn output_and_metadata_positions_are_exact_through_escapes() {
+    let token = DETECTORS
+        .iter()
+        .find(|d| d.id == "github-token")
+        .unwrap()
+        .example;
+    // Written by hand as `json.dump(ensure_ascii=True)` writes it: accents and the ANSI escape
+    // spelled `\uXXXX`, the stream split across list items, a traceback of several lines.
+    let text = format!(
+        r#"{{
+ "cells": [
+  {{
+   "cell_type": "code",
+   "execution_count": 1,
+   "metadata": {{"x": {{"list": ["caf\u00e9", "\u00e9t\u00e9 {token}"]}}}},
+   "outputs": [
+    {{"name": "stdout", "output_type": "stream", "text": ["d\u00e9j\u00e0 vu\n", "\u001b[31mkey: {token}\u001b[0m\n"]}},
+    {{"ename": "E", "evalue": "", "output_type": "error", "traceback": ["\u001b[0;31mfirst line\u001b[0m", "\u001b[1;32m  token = \u001b(B{token}"]}}
+   ],
+   "source": ["print(1)\n"]
+  }}
+ ],
+ "metadata": {{"kernelspec": {{"name": "python3", "language": "python", "display_name": "Python 3"}}}},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}}
+"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("n.ipynb"), &text).unwrap();
+    let findings: Vec<Value> = serde_json::from_str(&run(dir.path(), "json")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(findings.len(), 3, "{findings:?}");
+    for finding in &findings {
+        let line = finding["file_line"].as_u64().unwrap() as usize;
+        let column = finding["file_column"].as_u64().unwrap() as usize;
+        let at: String = lines[line - 1].chars().skip(column - 1).collect();
+        assert!(at.starts_with(token), "{finding}: `{at}`");
+    }
 }

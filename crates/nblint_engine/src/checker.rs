@@ -4,7 +4,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::path::Path;
 
 use nblint_notebook::{Cell as NotebookCell, Notebook, ParsedCell};
-use nblint_semantic::SemanticIndex;
+use nblint_semantic::{Imports, SemanticIndex};
 use ruff_python_ast::visitor::source_order::{self, SourceOrderVisitor};
 use ruff_python_ast::{Expr, Stmt};
 
@@ -25,6 +25,7 @@ pub struct Checker<'a> {
     cell: Cell<usize>,
     diagnostics: RefCell<Vec<Diagnostic>>,
     semantic: OnceCell<SemanticIndex>,
+    imports: OnceCell<Imports>,
 }
 
 impl<'a> Checker<'a> {
@@ -42,6 +43,7 @@ impl<'a> Checker<'a> {
             cell: Cell::new(0),
             diagnostics: RefCell::new(Vec::new()),
             semantic: OnceCell::new(),
+            imports: OnceCell::new(),
         }
     }
 
@@ -67,6 +69,13 @@ impl<'a> Checker<'a> {
     pub fn semantic(&self) -> &SemanticIndex {
         self.semantic
             .get_or_init(|| SemanticIndex::build(self.notebook, self.cells))
+    }
+
+    /// The notebook's imports, with qualified-name resolution in execution order (is this call
+    /// `sklearn.model_selection.train_test_split`?), built on first use and shared.
+    pub fn imports(&self) -> &Imports {
+        self.imports
+            .get_or_init(|| Imports::build(self.notebook, self.cells))
     }
 
     /// The options of a family, as configured for this notebook: `checker.options::<HiddenStateOptions>()`.

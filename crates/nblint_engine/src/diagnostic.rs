@@ -1,6 +1,7 @@
 //! What a rule reports, before and after its positions are resolved.
 
-use ruff_text_size::TextRange;
+use nblint_notebook::{CellKind, OutputField};
+use ruff_text_size::{TextRange, TextSize};
 
 use crate::rule::{Applicability, RuleMeta, Severity};
 
@@ -11,17 +12,23 @@ pub enum Span {
     Cell { cell: usize, range: TextRange },
     /// A position in the raw file with no cell: a file that is not a notebook.
     File { line: usize, column: usize },
-    /// A saved output of a code cell (`output` is 0-based). `needle` is text the output's
-    /// JSON spells literally, used to find the raw-file line; the output's start otherwise.
+    /// A character of a saved output of a code cell (`output` is 0-based): `offset` is a byte
+    /// offset in the field's text as saved (escape sequences included: see
+    /// `OutputText::saved_offset`). It resolves to the raw-file line and column of that exact
+    /// character, through escapes and list-of-lines splits.
     Output {
         cell: usize,
         output: usize,
-        needle: Box<str>,
+        field: OutputField,
+        offset: usize,
     },
-    /// The metadata of a cell, or of the notebook when `cell` is `None`; `needle` as above.
+    /// A character of a string in the metadata of a cell, or of the notebook when `cell` is
+    /// `None`: `pointer` is the JSON pointer of the string inside the metadata object (`/db/url`),
+    /// `offset` a byte offset in its decoded text.
     Metadata {
         cell: Option<usize>,
-        needle: Box<str>,
+        pointer: String,
+        offset: usize,
     },
 }
 
@@ -55,22 +62,81 @@ pub struct Related {
     pub message: String,
 }
 
-/// One replacement in one cell's source.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Edit {
-    /// 0-based cell index.
-    pub cell: usize,
-    #[serde(serialize_with = "serialize_range")]
-    pub range: TextRange,
-    pub content: String,
+/// One change to a notebook, for the fixer. Cells are 0-based here and 1-based in every output
+/// format, like every other cell number a user sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Replace a byte range of a cell's source.
+    ReplaceSource {
+        cell: usize,
+        range: TextRange,
+        content: String,
+    },
+    /// Remove a code cell's outputs and execution count.
+    ClearOutputs { cell: usize },
+    /// Insert a new cell before the cell at `before` (the number of cells to append).
+    InsertCell {
+        before: usize,
+        kind: CellKind,
+        source: String,
+        tags: Vec<String>,
+    },
+    /// Split a cell in two at a byte offset of its source (at a line start).
+    SplitCell { cell: usize, at: TextSize },
 }
 
-fn serialize_range<S: serde::Serializer>(range: &TextRange, s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeStruct;
-    let mut st = s.serialize_struct("Range", 2)?;
-    st.serialize_field("start", &u32::from(range.start()))?;
-    st.serialize_field("end", &u32::from(range.end()))?;
-    st.end()
+impl Edit {
+    /// The cell the edit changes (0-based), or the position it inserts at.
+    pub fn cell(&self) -> usize {
+        match self {
+            Edit::ReplaceSource { cell, .. }
+            | Edit::ClearOutputs { cell }
+            | Edit::SplitCell { cell, .. } => *cell,
+            Edit::InsertCell { before, .. } => *before,
+        }
+    }
+}
+
+impl serde::Serialize for Edit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        match self {
+            Edit::ReplaceSource {
+                cell,
+                range,
+                content,
+            } => {
+                map.serialize_entry("kind", "replace-source")?;
+                map.serialize_entry("cell", &(cell + 1))?;
+                map.serialize_entry("start", &u32::from(range.start()))?;
+                map.serialize_entry("end", &u32::from(range.end()))?;
+                map.serialize_entry("content", content)?;
+            }
+            Edit::ClearOutputs { cell } => {
+                map.serialize_entry("kind", "clear-outputs")?;
+                map.serialize_entry("cell", &(cell + 1))?;
+            }
+            Edit::InsertCell {
+                before,
+                kind,
+                source,
+                tags,
+            } => {
+                map.serialize_entry("kind", "insert-cell")?;
+                map.serialize_entry("before", &(before + 1))?;
+                map.serialize_entry("cell_type", kind.as_str())?;
+                map.serialize_entry("source", source)?;
+                map.serialize_entry("tags", tags)?;
+            }
+            Edit::SplitCell { cell, at } => {
+                map.serialize_entry("kind", "split-cell")?;
+                map.serialize_entry("cell", &(cell + 1))?;
+                map.serialize_entry("at", &u32::from(*at))?;
+            }
+        }
+        map.end()
+    }
 }
 
 /// A set of edits that together resolve one finding.

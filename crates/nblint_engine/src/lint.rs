@@ -246,11 +246,17 @@ impl Resolver<'_> {
             Span::Output {
                 cell,
                 output,
-                needle,
+                field,
+                offset,
             } => {
                 let raw = self.raw.and_then(|raw| {
-                    let range = raw.cell(cell)?.outputs.get(output)?.clone();
-                    Some(raw.position(find_needle(raw.text(), range, &needle)))
+                    let base = raw.cell(cell)?.outputs.get(output)?.start;
+                    let at = field
+                        .pointers()
+                        .iter()
+                        .find_map(|p| raw.text_offset(base, p, offset, field.separator_len()))
+                        .unwrap_or(base);
+                    Some(raw.position(at))
                 });
                 Location {
                     cell: Some(cell + 1),
@@ -262,13 +268,20 @@ impl Resolver<'_> {
                     part: Some(Part::Output(output + 1)),
                 }
             }
-            Span::Metadata { cell, needle } => {
-                let raw = self.raw.map(|raw| {
-                    let range = match cell.and_then(|c| raw.cell(c)) {
-                        Some(object) => object.object.clone(),
-                        None => 0..raw.text().len(),
+            Span::Metadata {
+                cell,
+                pointer,
+                offset,
+            } => {
+                let raw = self.raw.and_then(|raw| {
+                    let base = match cell {
+                        Some(c) => raw.cell(c)?.object.start,
+                        None => 0,
                     };
-                    raw.position(find_needle(raw.text(), range, &needle))
+                    let at = raw
+                        .text_offset(base, &format!("/metadata{pointer}"), offset, 0)
+                        .unwrap_or(base);
+                    Some(raw.position(at))
                 });
                 Location {
                     cell: cell.map(|c| c + 1),
@@ -327,22 +340,6 @@ impl Resolver<'_> {
             fix: diagnostic.fix,
         }
     }
-}
-
-/// Where, in `range` of the raw text, `needle` is first written; the start of the range when it
-/// is not (a needle with characters the JSON escapes, or an empty one). For the notebook's
-/// metadata (the whole file) the last occurrence wins: metadata follows the cells.
-fn find_needle(text: &str, range: std::ops::Range<usize>, needle: &str) -> usize {
-    let haystack = text.get(range.clone()).unwrap_or_default();
-    if needle.is_empty() {
-        return range.start;
-    }
-    let found = if range.start == 0 && range.end == text.len() {
-        haystack.rfind(needle)
-    } else {
-        haystack.find(needle)
-    };
-    found.map_or(range.start, |i| range.start + i)
 }
 
 fn text_ranges(ranges: Vec<std::ops::Range<usize>>) -> impl Iterator<Item = TextRange> {

@@ -7,6 +7,7 @@
 
 pub mod lines;
 pub mod model;
+pub mod outputs;
 pub mod python;
 pub mod raw;
 
@@ -17,6 +18,7 @@ pub use lines::{LineIndex, Position};
 pub use model::{
     decode_text, Cell, CellKind, KernelLanguage, LoadError, Notebook, Output, OutputKind,
 };
+pub use outputs::{strip_ansi, OutputField, OutputText};
 pub use python::CellSyntax;
 pub use raw::RawMap;
 

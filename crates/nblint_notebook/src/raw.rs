@@ -23,7 +23,8 @@ pub struct RawCell {
     pub outputs: Vec<Range<usize>>,
 }
 
-/// Byte ranges of every cell of a notebook file, and line arithmetic over the file.
+/// Byte ranges of every cell of a notebook file, and line arithmetic over the file. Outputs and
+/// metadata are located on demand with [`RawMap::text_offset`], which follows a JSON pointer.
 #[derive(Debug, Clone)]
 pub struct RawMap<'a> {
     text: &'a str,
@@ -110,11 +111,75 @@ impl<'a> RawMap<'a> {
     }
 }
 
+impl RawMap<'_> {
+    /// The raw byte offset of the character at `offset` of the text written at `pointer` (a
+    /// JSON pointer) under the JSON value that starts at raw offset `base`. The text is a string,
+    /// or a list of strings joined with `separator_len` decoded bytes between them (nbformat's
+    /// list-of-lines text, a traceback's lines); an offset inside a separator maps to the end
+    /// of the string before it. A value that is not text maps to its start; a pointer that
+    /// leads nowhere, or an offset past the text, to `None`.
+    pub fn text_offset(
+        &self,
+        base: usize,
+        pointer: &str,
+        offset: usize,
+        separator_len: usize,
+    ) -> Option<usize> {
+        let mut scanner = Scanner {
+            bytes: self.text.as_bytes(),
+            pos: base,
+        };
+        let value = scanner.find(pointer)?;
+        scanner.pos = value;
+        match scanner.peek()? {
+            b'"' => {
+                let part = scanner.string()?;
+                decoded_to_raw(scanner.bytes, &[part], offset)
+            }
+            b'[' => {
+                let mut parts = Vec::new();
+                let mut text = true;
+                scanner.array(|s| {
+                    if s.peek() == Some(b'"') {
+                        parts.push(s.string()?);
+                    } else {
+                        text = false;
+                        s.skip_value()?;
+                    }
+                    Some(())
+                })?;
+                if text && !parts.is_empty() {
+                    decoded_to_raw_joined(scanner.bytes, &parts, separator_len, offset)
+                } else {
+                    Some(value)
+                }
+            }
+            _ => Some(value),
+        }
+    }
+}
+
 /// Maps a byte offset in the concatenation of the decoded JSON strings `parts` to the raw byte
 /// offset where that character's text (or its escape) starts.
 pub fn decoded_to_raw(bytes: &[u8], parts: &[Range<usize>], offset: usize) -> Option<usize> {
+    decoded_to_raw_joined(bytes, parts, 0, offset)
+}
+
+/// [`decoded_to_raw`] for strings joined with `separator_len` decoded bytes between them.
+fn decoded_to_raw_joined(
+    bytes: &[u8],
+    parts: &[Range<usize>],
+    separator_len: usize,
+    offset: usize,
+) -> Option<usize> {
     let mut remaining = offset;
-    for part in parts {
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 && separator_len > 0 {
+            if remaining < separator_len {
+                return Some(parts[index - 1].end);
+            }
+            remaining -= separator_len;
+        }
         let mut i = part.start;
         while i < part.end {
             if remaining == 0 {
@@ -212,6 +277,46 @@ impl Scanner<'_> {
                 return Some(start..end);
             }
         }
+    }
+
+    /// Follows a JSON pointer from the value at the current position; the raw offset of the
+    /// value it names.
+    fn find(&mut self, pointer: &str) -> Option<usize> {
+        if pointer.is_empty() {
+            self.ws();
+            return Some(self.pos);
+        }
+        let mut tokens = pointer.strip_prefix('/')?.split('/');
+        tokens.try_fold(self.pos, |at, token| {
+            self.pos = at;
+            let token = token.replace("~1", "/").replace("~0", "~");
+            let mut found = None;
+            match self.peek()? {
+                b'{' => {
+                    self.object(|s, key| {
+                        s.ws();
+                        if found.is_none() && s.key_is(&key, &token) {
+                            found = Some(s.pos);
+                        }
+                        s.skip_value().map(drop)
+                    })?;
+                }
+                b'[' => {
+                    let wanted: usize = token.parse().ok()?;
+                    let mut index = 0;
+                    self.array(|s| {
+                        s.ws();
+                        if index == wanted {
+                            found = Some(s.pos);
+                        }
+                        index += 1;
+                        s.skip_value().map(drop)
+                    })?;
+                }
+                _ => return None,
+            }
+            found
+        })
     }
 
     fn key_is(&self, key: &Range<usize>, name: &str) -> bool {

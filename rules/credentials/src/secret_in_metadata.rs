@@ -2,7 +2,7 @@ use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 use serde_json::Value;
 
 use crate::detectors::preview;
-use crate::{needle, Scanner};
+use crate::Scanner;
 
 declare_rule! {
     /// ## What it does
@@ -53,11 +53,17 @@ impl Rule for SecretInMetadata {
             walk(metadata, &mut String::new(), &mut |pointer, text| {
                 for secret in scanner.secrets(text) {
                     let value = text[secret.start..secret.end].to_string();
-                    found.push((cell, pointer.to_string(), secret.detector, value));
+                    found.push((
+                        cell,
+                        pointer.to_string(),
+                        secret.start,
+                        secret.detector,
+                        value,
+                    ));
                 }
             });
         }
-        for (cell, pointer, detector, secret) in found {
+        for (cell, pointer, offset, detector, secret) in found {
             let place = match cell {
                 Some(_) => "this cell's metadata",
                 None => "the notebook's metadata",
@@ -67,9 +73,15 @@ impl Rule for SecretInMetadata {
                     &Self::META,
                     Span::Metadata {
                         cell,
-                        needle: needle(&secret),
+                        pointer: pointer.clone(),
+                        offset,
                     },
-                    format!("{} `{}` in {place}, at `{pointer}`", detector.name, preview(&secret)),
+                    format!(
+                        "{} `{}` in {place}, at `{}`",
+                        detector.name,
+                        preview(&secret),
+                        if pointer.is_empty() { "/" } else { &pointer }
+                    ),
                 )
                 .with_help("remove the value from the metadata, and revoke the secret: it is in the file's history"),
             );
@@ -80,7 +92,7 @@ impl Rule for SecretInMetadata {
 /// Calls `visit` with the JSON pointer and text of every string under `value`.
 fn walk(value: &Value, pointer: &mut String, visit: &mut dyn FnMut(&str, &str)) {
     match value {
-        Value::String(text) => visit(if pointer.is_empty() { "/" } else { pointer }, text),
+        Value::String(text) => visit(pointer, text),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = pointer.len();

@@ -1,8 +1,7 @@
-use nblint_engine::nblint_notebook::OutputKind;
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
 use crate::detectors::preview;
-use crate::{needle, strip_ansi, Scanner};
+use crate::Scanner;
 
 declare_rule! {
     /// ## What it does
@@ -48,46 +47,35 @@ impl Rule for SecretInOutput {
         let scanner = Scanner::new(checker);
         for (index, cell) in checker.notebook.cells.iter().enumerate() {
             for (number, output) in cell.outputs.iter().enumerate() {
-                let mut texts: Vec<(String, &str)> = Vec::new();
-                if let Some(text) = &output.text {
-                    let what = output.name.as_deref().unwrap_or("stream");
-                    texts.push((what.to_string(), text));
-                }
-                for (mime, text) in &output.data {
-                    texts.push((mime.clone(), text));
-                }
-                if let Some(evalue) = &output.evalue {
-                    texts.push(("error value".to_string(), evalue));
-                }
-                let traceback = output.traceback.join("\n");
-                if output.kind == OutputKind::Error && !traceback.is_empty() {
-                    texts.push(("traceback".to_string(), &traceback));
-                }
-                let mut seen: Vec<String> = Vec::new();
-                for (what, text) in texts {
-                    let text = strip_ansi(text);
-                    for found in scanner.secrets_and_assignments(&text) {
-                        let secret = &text[found.start..found.end];
-                        if seen.iter().any(|s| s == secret) {
+                let mut seen: Vec<&str> = Vec::new();
+                let texts = output.texts();
+                for text in &texts {
+                    for found in scanner.secrets_and_assignments(&text.text) {
+                        let secret = &text.text[found.start..found.end];
+                        // One finding per secret and output: a result shows the same key as
+                        // `text/plain` and `text/html`.
+                        if seen.contains(&secret) {
                             continue;
                         }
-                        seen.push(secret.to_string());
-                        let what_secret = match &found.name {
+                        seen.push(secret);
+                        let what = match &found.name {
                             Some(name) => format!("credential `{}` for `{name}`", preview(secret)),
                             None => format!("{} `{}`", found.detector.name, preview(secret)),
                         };
                         let span = Span::Output {
                             cell: index,
                             output: number,
-                            needle: needle(secret),
+                            field: text.field.clone(),
+                            offset: text.saved_offset(found.start),
                         };
                         checker.report(
                             Diagnostic::new(
                                 &Self::META,
                                 span,
                                 format!(
-                                    "{what_secret} in output {} ({what}) of this cell",
-                                    number + 1
+                                    "{what} in output {} ({}) of this cell",
+                                    number + 1,
+                                    text.field.label(output)
                                 ),
                             )
                             .with_help(
