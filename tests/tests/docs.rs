@@ -202,3 +202,39 @@ fn generated_docs_are_up_to_date() {
         "docs/rules holds pages no rule generates"
     );
 }
+
+/// The README's rule table lists every rule, with its name and a link to its page, and no rule
+/// that does not exist; its last column is prose written for the README.
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let rows: Vec<(String, String, String)> = readme
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("| [NB")?;
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let code = format!("NB{}", &rest[..3]);
+            let link = cells[1]
+                .split("](")
+                .nth(1)?
+                .trim_end_matches(')')
+                .to_string();
+            Some((code, cells[2].to_string(), link))
+        })
+        .collect();
+    let expected: Vec<(String, String, String)> = nblint::registry()
+        .rules()
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            (
+                m.code.to_string(),
+                m.name.to_string(),
+                format!("docs/rules/{}", page_name(m)),
+            )
+        })
+        .collect();
+    assert_eq!(rows, expected, "the README's rule table is out of date");
+}
