@@ -213,6 +213,11 @@ fn check(
         let _ = writeln!(stderr, "error: {message}");
     }
     if !args.quiet {
+        for report in &reports {
+            for note in &report.notes {
+                let _ = writeln!(stderr, "note: {}: {note}", report.path.display());
+            }
+        }
         for report in &skipped {
             let _ = writeln!(
                 stderr,

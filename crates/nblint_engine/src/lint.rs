@@ -88,6 +88,8 @@ pub struct FileReport {
     pub cell_sources: BTreeMap<usize, String>,
     /// Why the file was not linted as Python, when it was not.
     pub skipped: Option<String>,
+    /// What the user should know about how the file was read (a Python 2 notebook), once.
+    pub notes: Vec<String>,
 }
 
 /// Lints one file's bytes with the rules in `rules`.
@@ -104,7 +106,7 @@ pub fn lint_bytes(
     };
     let loaded = nblint_notebook::decode_text(bytes)
         .and_then(|text| Notebook::from_str(text).map(|notebook| (text, notebook)));
-    let (text, notebook) = match loaded {
+    let (text, mut notebook) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
             let nb001 = registry.index_of(InvalidNotebook::META.code);
@@ -116,7 +118,11 @@ pub fn lint_bytes(
     };
     let mut enabled: Vec<RegisteredRule> = rules.iter().map(|i| registry.registered(i)).collect();
     let cells: Vec<_> = match &notebook.language {
-        KernelLanguage::Python => notebook.cells.iter().map(parse_cell).collect(),
+        KernelLanguage::Python => {
+            let mut cells: Vec<_> = notebook.cells.iter().map(parse_cell).collect();
+            read_python2(&mut notebook, &mut cells, &mut report.notes);
+            cells
+        }
         KernelLanguage::Other(language) => {
             // Not Python: nothing is parsed, but the rules that read text (secrets in cells,
             // outputs and metadata) run on every notebook whatever its kernel.
@@ -198,6 +204,47 @@ pub fn lint_bytes(
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report
+}
+
+/// Python 2 notebooks: cells whose parse fails on Python 2 only syntax (`print x`) are read for
+/// the names they bind, not reported as syntax errors, when the notebook declares Python 2, or
+/// declares no version and such cells are what fails. A notebook that declares Python 3 runs
+/// them as Python 3, where they are errors.
+fn read_python2(
+    notebook: &mut Notebook,
+    cells: &mut [nblint_notebook::ParsedCell],
+    notes: &mut Vec<String>,
+) {
+    let python2_cells: Vec<usize> = cells
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| c.fails_on_python2_syntax(&notebook.cells[*i].source))
+        .map(|(i, _)| i)
+        .collect();
+    let (python2, how) = match notebook.python_major {
+        Some(2) => (true, "declares Python 2"),
+        Some(_) => (false, ""),
+        None => (!python2_cells.is_empty(), "is written in Python 2"),
+    };
+    if !python2 {
+        return;
+    }
+    notebook.python_major = Some(2);
+    if python2_cells.is_empty() {
+        return;
+    }
+    for &i in &python2_cells {
+        cells[i].read_as_python2();
+    }
+    let numbers: Vec<String> = python2_cells.iter().map(|i| (i + 1).to_string()).collect();
+    notes.push(format!(
+        "the notebook {how}: {} with Python 2 syntax ({} {}) {} read for the names {} bind, not checked; every other rule ran",
+        if python2_cells.len() == 1 { "a cell" } else { "cells" },
+        if python2_cells.len() == 1 { "cell" } else { "cells" },
+        numbers.join(", "),
+        if python2_cells.len() == 1 { "is" } else { "are" },
+        if python2_cells.len() == 1 { "it" } else { "they" },
+    ));
 }
 
 fn invalid_notebook(error: &LoadError) -> Finding {

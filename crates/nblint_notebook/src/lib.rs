@@ -37,6 +37,25 @@ impl ParsedCell {
     }
 }
 
+impl ParsedCell {
+    /// Whether the cell's parse failed on a line of Python 2 only syntax (`print x`).
+    pub fn fails_on_python2_syntax(&self, source: &str) -> bool {
+        let Some(error) = self.parsed.as_ref().and_then(|p| p.errors().first()) else {
+            return false;
+        };
+        let at = error.location.start().to_usize().min(source.len());
+        let start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+        python::is_python2_line(&source[start..end])
+    }
+
+    /// Reads the cell as Python 2: for the names its lines bind, without a parse.
+    pub fn read_as_python2(&mut self) {
+        self.syntax = CellSyntax::Lexical("Python 2 cell".to_string());
+        self.parsed = None;
+    }
+}
+
 /// A cell of a notebook whose kernel is not Python: never parsed, every cell is text.
 pub fn unparsed_cell(cell: &Cell, language: &str) -> ParsedCell {
     ParsedCell {
@@ -65,6 +84,16 @@ pub fn parse_cell(cell: &Cell) -> ParsedCell {
         CellSyntax::Python => {
             let parsed = python::parse_cell(&cell.source);
             if !parsed.errors().is_empty() {
+                // IPython removes an indentation every line shares before running a cell.
+                if python::dedented(&cell.source)
+                    .is_some_and(|d| python::parse_cell(&d).errors().is_empty())
+                {
+                    return ParsedCell {
+                        syntax: CellSyntax::Lexical("indented cell".to_string()),
+                        parsed: None,
+                        lines,
+                    };
+                }
                 // Shell-like cells only parse as shell: they are not Python with errors.
                 let other = if let Some(name) = python::one_percent_cell_magic(&cell.source) {
                     Some(format!("`%{name}` cell"))

@@ -21,6 +21,10 @@ pub struct Notebook {
     pub metadata: Value,
     pub cells: Vec<Cell>,
     pub language: KernelLanguage,
+    /// The Python major version the notebook declares (`language_info.version`, the kernel
+    /// spec's name, CodeMirror's mode), if it declares one. The driver may conclude `2` from
+    /// the code itself when nothing is declared.
+    pub python_major: Option<u32>,
 }
 
 /// The kernel language a notebook declares.
@@ -462,6 +466,7 @@ impl RawNotebook {
             .map(|c| c.into_cell(v3))
             .collect::<Result<Vec<_>, _>>()?;
         let language = detect_language(&metadata, v3_language);
+        let python_major = declared_python_major(&metadata);
         Ok(Notebook {
             nbformat: 4,
             nbformat_minor: if v3 {
@@ -473,6 +478,7 @@ impl RawNotebook {
             metadata,
             cells,
             language,
+            python_major,
         })
     }
 }
@@ -585,14 +591,14 @@ impl RawOutput {
 }
 
 fn detect_language(metadata: &Value, v3_language: Option<String>) -> KernelLanguage {
-    let declared = metadata
-        .pointer("/language_info/name")
-        .and_then(Value::as_str)
-        .or_else(|| {
-            metadata
-                .pointer("/kernelspec/language")
-                .and_then(Value::as_str)
-        })
+    let text = |pointer: &str| metadata.pointer(pointer).and_then(Value::as_str);
+    // The kernel spec names the kernel that runs the cells: it wins where `language_info`
+    // (written by whichever kernel ran last) disagrees. Jupytext and VS Code record the
+    // language of notebooks they pair or create when there is no kernel spec.
+    let declared = text("/kernelspec/language")
+        .or_else(|| text("/language_info/name"))
+        .or_else(|| text("/jupytext/main_language"))
+        .or_else(|| text("/vscode/languageId"))
         .or_else(|| metadata.get("language").and_then(Value::as_str));
     // nbformat 3 wrote the language on each code cell.
     let declared = declared.map(str::to_string).or(v3_language);
@@ -600,6 +606,40 @@ fn detect_language(metadata: &Value, v3_language: Option<String>) -> KernelLangu
         Some(lang) if !is_python_language(&lang) => KernelLanguage::Other(lang),
         _ => KernelLanguage::Python,
     }
+}
+
+/// The Python major version a notebook's metadata declares.
+fn declared_python_major(metadata: &Value) -> Option<u32> {
+    let text = |pointer: &str| metadata.pointer(pointer).and_then(Value::as_str);
+    let major = |version: &str| match version.trim().split('.').next() {
+        Some("2") => Some(2),
+        Some("3") => Some(3),
+        _ => None,
+    };
+    text("/language_info/version")
+        .and_then(major)
+        .or_else(|| match text("/kernelspec/name") {
+            Some("python2") => Some(2),
+            Some("python3") => Some(3),
+            _ => None,
+        })
+        .or_else(|| {
+            metadata
+                .pointer("/language_info/codemirror_mode/version")
+                .and_then(Value::as_u64)
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|v| *v == 2 || *v == 3)
+        })
+        .or_else(|| {
+            let name = text("/kernelspec/display_name")?.to_ascii_lowercase();
+            if name.contains("python 2") || name.contains("python2") {
+                Some(2)
+            } else if name.contains("python 3") || name.contains("python3") {
+                Some(3)
+            } else {
+                None
+            }
+        })
 }
 
 /// Whether a declared language name means Python.

@@ -158,6 +158,10 @@ pub enum CellSyntax {
     /// Not Python: a cell magic such as `%%bash`, an automagic cell, or a cell an editor marks
     /// with another language. The string says why, for messages.
     Other(String),
+    /// Python that runs but that nblint reads for the names its lines bind instead of parsing:
+    /// Python 2 syntax in a Python 2 notebook (`print x`), or a cell IPython dedents before it
+    /// runs it. Never a syntax error. The string says why.
+    Lexical(String),
     /// Python nested deeper than Python itself accepts (see [`too_deep`]); not parsed, so that
     /// no recursive walk can exhaust the stack. The string says what is too deep.
     TooDeep(String),
@@ -314,6 +318,74 @@ pub fn too_deep(source: &str) -> Option<String> {
     None
 }
 
+/// Whether a line is written in Python 2 only syntax: a `print` or `exec` statement, `except
+/// E, e:`, `raise E, "message"`, backquotes, `<>`, `ur""` strings, long integers (`10L`) or old
+/// octal literals (`0777`). Used on the line where a cell's parse fails.
+pub fn is_python2_line(line: &str) -> bool {
+    let code = line.trim_start();
+    let word = |w: &str| {
+        code.strip_prefix(w)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '>', '"', '\'']))
+    };
+    if word("print") {
+        let rest = code["print".len()..].trim_start();
+        // `print(x)`, `print = f`, `print, x` parse in Python 3 too.
+        return !rest.starts_with(['(', '=', ',', '.', '[', ')']) || rest.starts_with(">>");
+    }
+    if word("exec") {
+        let rest = code["exec".len()..].trim_start();
+        return !rest.starts_with(['(', '=', ',', '.']);
+    }
+    let tokens = |text: &str| -> bool {
+        let bytes = text.as_bytes();
+        bytes.contains(&b'`')
+            || text.contains("<>")
+            || text
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .any(|t| {
+                    let digits = t.trim_end_matches(['L', 'l']);
+                    (t.len() > digits.len()
+                        && !digits.is_empty()
+                        && digits.bytes().all(|b| b.is_ascii_digit()))
+                        || (t.len() > 1
+                            && t.starts_with('0')
+                            && t.bytes().all(|b| b.is_ascii_digit()))
+                })
+            || text.contains("ur\"")
+            || text.contains("ur'")
+    };
+    // Tuple parameters: `lambda (k, v): v`, `def f((a, b)):`.
+    if code.contains("lambda (") || (code.starts_with("def ") && code.contains("((")) {
+        return true;
+    }
+    if (code.starts_with("except ") && code.contains(',') && !code.contains('('))
+        || (code.starts_with("raise ") && code.contains(',') && !code.contains('('))
+    {
+        return true;
+    }
+    tokens(code)
+}
+
+/// The source with the indentation every non-blank line shares removed, when the first
+/// non-blank line is indented: IPython does that before it runs a cell. `None` when there is
+/// nothing to remove.
+pub fn dedented(source: &str) -> Option<String> {
+    let first = source.lines().find(|l| !l.trim().is_empty())?;
+    let indent = &first[..first.len() - first.trim_start().len()];
+    if indent.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(source.len());
+    for line in source.split_inclusive('\n') {
+        if line.trim().is_empty() {
+            out.push_str(line.trim_start_matches([' ', '\t']));
+        } else {
+            out.push_str(line.strip_prefix(indent)?);
+        }
+    }
+    Some(out)
+}
+
 /// The index just past the string literal whose opening quote is at `start`.
 fn skip_string(bytes: &[u8], start: usize) -> usize {
     let quote = bytes[start];
@@ -435,6 +507,56 @@ mod tests {
         assert!(!starts_with_automagic("run(x)"));
         assert!(!starts_with_automagic("x = 1"));
         assert!(!starts_with_automagic("rm if a else b"));
+    }
+
+    #[test]
+    fn python2_lines() {
+        for line in [
+            "print x",
+            "    print 'a', b",
+            "print >>sys.stderr, x",
+            "print",
+            "exec code in ns",
+            "except ValueError, e:",
+            "raise ValueError, 'bad'",
+            "x = `y`",
+            "if a <> b:",
+            "n = 10L",
+            "mode = 0777",
+            "s = ur'raw'",
+            "| beam.Map(lambda (k, v): v)",
+        ] {
+            assert!(is_python2_line(line), "{line}");
+        }
+        for line in [
+            "print(x)",
+            "print = logger.info",
+            "x = # TODO",
+            "except (ValueError, KeyError) as e:",
+            "raise ValueError('bad')",
+            "jupyter nbextension enable --py widgetsnbextension",
+            "n = 10",
+            "mode = 0o777",
+            "x = 0",
+            "select * from t;",
+        ] {
+            assert!(!is_python2_line(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn dedenting_follows_ipython() {
+        assert_eq!(
+            dedented("    x = 1\n    y = 2\n").as_deref(),
+            Some("x = 1\ny = 2\n")
+        );
+        assert_eq!(
+            dedented("\n  if x:\n      y\n\n  z\n").as_deref(),
+            Some("\nif x:\n    y\n\nz\n")
+        );
+        assert_eq!(dedented("x = 1\n    y\n"), None);
+        // A line indented less than the first one: IPython's dedent does not apply.
+        assert_eq!(dedented("    x = 1\n  y = 2\n"), None);
     }
 
     #[test]

@@ -60,9 +60,11 @@ pub(super) fn build(notebook: &Notebook, cells: &[ParsedCell]) -> SemanticIndex 
             if !full {
                 entry.events.extend(lexical_bindings(&cell.source));
             }
-        } else if let (true, CellSyntax::TooDeep(_)) = (cell.is_code(), &parsed.syntax) {
-            // Python that was not parsed because it nests too deeply: what it binds, read from
-            // its lines.
+        } else if let (true, CellSyntax::TooDeep(_) | CellSyntax::Lexical(_)) =
+            (cell.is_code(), &parsed.syntax)
+        {
+            // Python that was not parsed (it nests too deeply, it is Python 2, IPython dedents
+            // it): what it binds, read from its lines.
             entry.analysis = Analysis::BindingsOnly;
             entry.events = lexical_bindings(&cell.source);
         } else if cell.is_code() {

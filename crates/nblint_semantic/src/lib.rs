@@ -388,15 +388,5 @@ impl SemanticIndex {
 }
 
 fn is_python2(notebook: &Notebook) -> bool {
-    let kernel = notebook
-        .metadata
-        .pointer("/kernelspec/name")
-        .and_then(|v| v.as_str())
-        .unwrap_or("");
-    let version = notebook
-        .metadata
-        .pointer("/language_info/version")
-        .and_then(|v| v.as_str())
-        .unwrap_or("");
-    kernel == "python2" || version.starts_with("2.")
+    notebook.python_major == Some(2)
 }
