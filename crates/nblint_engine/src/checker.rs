@@ -67,8 +67,11 @@ impl<'a> Checker<'a> {
 
     /// The notebook's cross-cell semantic index, built on first use and shared by every rule.
     pub fn semantic(&self) -> &SemanticIndex {
-        self.semantic
-            .get_or_init(|| SemanticIndex::build(self.notebook, self.cells))
+        self.semantic.get_or_init(|| {
+            SemanticIndex::build_with(self.notebook, self.cells, &|script| {
+                run_target_names(self.notebook, self.path, script)
+            })
+        })
     }
 
     /// The notebook's imports, with qualified-name resolution in execution order (is this call
@@ -128,6 +131,63 @@ impl<'a> Checker<'a> {
             rule.rule.check_notebook(self);
         }
     }
+}
+
+/// The module-level names `%run script` binds, read (never run): from a `%%writefile script`
+/// cell of the notebook itself when there is one (the last), else from the file next to the
+/// notebook: a Python script, or a notebook whose own `%run`s and star imports are known.
+/// IPython tries `script.py` when `script` does not exist. `None` when nothing readable is there.
+fn run_target_names(
+    notebook: &Notebook,
+    path: &Path,
+    script: &str,
+) -> Option<Vec<ruff_python_ast::name::Name>> {
+    /// Scripts larger than this are not read: a `%run` of generated code binds anything.
+    const MAX_SCRIPT: u64 = 8 * 1024 * 1024;
+    let written = notebook.cells.iter().rev().find_map(|cell| {
+        let (first, body) = cell.source.split_once('\n')?;
+        let mut words = first.split_whitespace();
+        if !matches!(words.next(), Some("%%writefile" | "%%file")) {
+            return None;
+        }
+        let target = words.find(|w| !w.starts_with('-'))?;
+        let target = target.trim_matches(['"', '\'']);
+        (target == script || target.strip_suffix(".py") == Some(script)).then_some(body)
+    });
+    let bytes;
+    let (text, is_notebook) = match written {
+        Some(body) => (body, false),
+        None => {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let candidates = [dir.join(script), dir.join(format!("{script}.py"))];
+            let found = candidates.iter().find(|p| {
+                p.metadata()
+                    .is_ok_and(|m| m.is_file() && m.len() <= MAX_SCRIPT)
+            })?;
+            bytes = std::fs::read(found).ok()?;
+            let text = nblint_notebook::decode_text(&bytes).ok()?;
+            (text, found.extension().is_some_and(|e| e == "ipynb"))
+        }
+    };
+    let target = if is_notebook {
+        Notebook::from_str(text).ok()?
+    } else {
+        let json = serde_json::json!({
+            "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null, "source": text}],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5
+        });
+        Notebook::from_str(&json.to_string()).ok()?
+    };
+    if target.language != nblint_notebook::KernelLanguage::Python {
+        return None;
+    }
+    let cells: Vec<ParsedCell> = target
+        .cells
+        .iter()
+        .map(nblint_notebook::parse_cell)
+        .collect();
+    // The target's own `%run`s are not followed: no cycle, no unbounded reading.
+    SemanticIndex::build(&target, &cells).module_names()
 }
 
 struct Walker<'c, 'a> {

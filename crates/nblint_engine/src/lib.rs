@@ -3,7 +3,9 @@
 //!
 //! The engine knows no rule family: families are handed to [`Registry::new`] by the binary.
 //! It never prints, never walks directories and never writes files; those belong to the
-//! binary. It never panics on user input: bad notebooks and bad cells become findings.
+//! binary. The one file it reads besides the notebook is the target of a `%run` next to it,
+//! to learn the names it binds; it never runs anything. It never panics on user input: bad
+//! notebooks and bad cells become findings.
 
 pub mod checker;
 pub mod config;

@@ -26,7 +26,11 @@ const STATEMENT_MAGICS: &[&str] = &["time", "timeit", "prun", "debug"];
 /// Options of those magics that take a value (`%timeit -n 10 f()`).
 const MAGIC_OPTIONS_WITH_VALUE: &[&str] = &["-n", "-r", "-p", "-l", "-s", "-T", "-D"];
 
-pub(super) fn build(notebook: &Notebook, cells: &[ParsedCell]) -> SemanticIndex {
+pub(super) fn build(
+    notebook: &Notebook,
+    cells: &[ParsedCell],
+    run_target: &dyn Fn(&str) -> Option<Vec<Name>>,
+) -> SemanticIndex {
     let mut index = SemanticIndex {
         cells: Vec::with_capacity(notebook.cells.len()),
         ..SemanticIndex::default()
@@ -49,6 +53,7 @@ pub(super) fn build(notebook: &Notebook, cells: &[ParsedCell]) -> SemanticIndex 
                 events: Vec::new(),
                 functions: &mut index.functions,
                 unknown: &mut index.unknown_bindings,
+                run_target,
                 scopes: vec![Scope::new(ScopeKind::Module)],
                 function: None,
                 annotation: 0,
@@ -108,6 +113,8 @@ struct Builder<'i> {
     events: Vec<Event>,
     functions: &'i mut Vec<Function>,
     unknown: &'i mut Vec<(usize, TextRange)>,
+    /// The module-level names of a `%run` target (`%run helpers.py`), when it can be read.
+    run_target: &'i dyn Fn(&str) -> Option<Vec<Name>>,
     scopes: Vec<Scope>,
     /// The module-level function whose body is being walked.
     function: Option<FunctionId>,
@@ -477,9 +484,40 @@ impl Builder<'_> {
         };
         let range = command.range;
         match (command.kind, magic) {
-            (IpyEscapeKind::Magic, "run" | "pylab") => {
-                self.unknown.push((self.cell, range + self.offset))
+            (IpyEscapeKind::Magic, "run") => {
+                // `%run [-i -e -t -N -d -p ...] file.py args`: the first word that is not an
+                // option is the script. `-m module` runs a module nobody can read here.
+                let mut script = None;
+                let mut module = false;
+                for word in words {
+                    if word.starts_with('-') {
+                        module |= word == "-m";
+                        continue;
+                    }
+                    script = Some(word.trim_matches(['"', '\'']));
+                    break;
+                }
+                let names = script
+                    .filter(|_| !module)
+                    .and_then(|script| (self.run_target)(script));
+                match names {
+                    Some(names) => {
+                        for name in names {
+                            self.bind_simple(&name, range, BindKind::Other);
+                        }
+                    }
+                    None => self.unknown.push((self.cell, range + self.offset)),
+                }
             }
+            // `%pylab` is `from pylab import *` (which binds `np` and `plt` too).
+            (IpyEscapeKind::Magic, "pylab") => match crate::exports::star_exports("pylab") {
+                Some(exports) => {
+                    for name in exports {
+                        self.bind_simple(&Name::new(name), range, BindKind::Import);
+                    }
+                }
+                None => self.unknown.push((self.cell, range + self.offset)),
+            },
             (IpyEscapeKind::Magic, "store") => {
                 let mut restore = false;
                 let mut names = Vec::new();
@@ -687,10 +725,31 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
                     self.bind_simple(&name, range, BindKind::Import);
                 }
             }
-            Stmt::ImportFrom(ast::StmtImportFrom { names, .. }) => {
+            Stmt::ImportFrom(ast::StmtImportFrom {
+                names,
+                module,
+                level,
+                ..
+            }) => {
                 for alias in names {
                     if alias.name.id.as_str() == "*" {
-                        self.unknown.push((self.cell, alias.range + self.offset));
+                        // A module whose star exports are known binds exactly those names.
+                        let known = module
+                            .as_ref()
+                            .filter(|_| *level == 0)
+                            .and_then(|m| crate::exports::star_exports(m.as_str()));
+                        match known {
+                            Some(exports) => {
+                                for name in exports {
+                                    self.bind_simple(
+                                        &Name::new(name),
+                                        alias.range,
+                                        BindKind::Import,
+                                    );
+                                }
+                            }
+                            None => self.unknown.push((self.cell, alias.range + self.offset)),
+                        }
                         continue;
                     }
                     let name = alias.asname.as_ref().unwrap_or(&alias.name);

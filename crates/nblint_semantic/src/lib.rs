@@ -16,6 +16,7 @@
 //! output format, and it never reports anything itself.
 
 mod builder;
+pub mod exports;
 pub mod imports;
 pub mod names;
 #[cfg(test)]
@@ -178,9 +179,20 @@ pub struct Function {
 }
 
 impl SemanticIndex {
-    /// Builds the index of a notebook from its parsed cells.
+    /// Builds the index of a notebook from its parsed cells. `%run` targets are unknown.
     pub fn build(notebook: &Notebook, cells: &[ParsedCell]) -> SemanticIndex {
-        let mut index = builder::build(notebook, cells);
+        SemanticIndex::build_with(notebook, cells, &|_| None)
+    }
+
+    /// Builds the index with a way to read `%run` targets: `run_target("helpers.py")` gives the
+    /// module-level names the script binds, or `None` when it cannot be read (then the `%run`
+    /// may bind anything, as before).
+    pub fn build_with(
+        notebook: &Notebook,
+        cells: &[ParsedCell],
+        run_target: &dyn Fn(&str) -> Option<Vec<Name>>,
+    ) -> SemanticIndex {
+        let mut index = builder::build(notebook, cells, run_target);
         index.python2 = is_python2(notebook);
         index.resolve();
         index
@@ -207,6 +219,22 @@ impl SemanticIndex {
     /// Whether the name is always available: a builtin, an IPython global or history variable.
     pub fn is_known_global(&self, name: &str) -> bool {
         names::is_known_global(name, self.python2)
+    }
+
+    /// Every module-level name some cell binds, when the index knows them all (no star import
+    /// of an unknown module, no unreadable `%run`): what `%run` of this notebook binds.
+    pub fn module_names(&self) -> Option<Vec<Name>> {
+        if self.has_unknown_bindings() {
+            return None;
+        }
+        let mut names: Vec<Name> = self
+            .all_events()
+            .filter(|(_, e)| matches!(e.kind, EventKind::Bind(_)))
+            .map(|(_, e)| e.name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        Some(names)
     }
 
     /// Whether any cell binds the name with an import.

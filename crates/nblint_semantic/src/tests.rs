@@ -217,9 +217,10 @@ fn guards() {
 #[test]
 fn unknown_bindings() {
     for source in [
-        "from os import *\n",
+        "from my_helpers import *\n",
+        "from .local import *\n",
         "%run setup.py\n",
-        "%pylab inline\n",
+        "%run -m package.module\n",
         "globals().update(d)\n",
         "exec(code)\n",
         "globals()[name] = 1\n",
@@ -229,6 +230,49 @@ fn unknown_bindings() {
     let ix = index(&["globals()['w'] = 1\n", "w\n"]);
     assert!(!ix.has_unknown_bindings());
     assert_eq!(status(&ix, 1, "w"), [ReadStatus::Bound]);
+}
+
+#[test]
+fn star_imports_of_known_modules_bind_their_exports() {
+    let ix = index(&[
+        "from typing import *\nfrom math import *\n",
+        "x: List[int] = [floor(pi)]\nprint(undefined_thing)\n",
+    ]);
+    assert!(!ix.has_unknown_bindings());
+    assert_eq!(status(&ix, 1, "List"), [ReadStatus::Bound]);
+    assert_eq!(status(&ix, 1, "floor"), [ReadStatus::Bound]);
+    assert_eq!(status(&ix, 1, "undefined_thing"), [ReadStatus::Undefined]);
+    // numpy 1 names are kept for old notebooks.
+    let ix = index(&["from numpy import *\n", "a = array([NaN, inf])\n"]);
+    assert_eq!(status(&ix, 1, "NaN"), [ReadStatus::Bound]);
+    // `%pylab` is a star import of pylab.
+    let ix = index(&["%pylab inline\n", "plot(linspace(0, 1))\nnp.zeros(2)\n"]);
+    assert!(!ix.has_unknown_bindings());
+    assert_eq!(status(&ix, 1, "plot"), [ReadStatus::Bound]);
+    assert_eq!(status(&ix, 1, "np"), [ReadStatus::Bound]);
+}
+
+#[test]
+fn run_targets_that_can_be_read_bind_their_names() {
+    let text = serde_json::json!({"cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null, "source": "%run -i helpers.py --fast\n"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null, "source": "load(PATH, missing)\n"}
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    .to_string();
+    let notebook = Notebook::from_str(&text).unwrap();
+    let parsed: Vec<_> = notebook.cells.iter().map(parse_cell).collect();
+    let asked = std::cell::RefCell::new(Vec::new());
+    let ix = SemanticIndex::build_with(&notebook, &parsed, &|script| {
+        asked.borrow_mut().push(script.to_string());
+        Some(vec![Name::new("load"), Name::new("PATH")])
+    });
+    assert_eq!(*asked.borrow(), ["helpers.py"]);
+    assert!(!ix.has_unknown_bindings());
+    assert_eq!(status(&ix, 1, "load"), [ReadStatus::Bound]);
+    assert_eq!(status(&ix, 1, "missing"), [ReadStatus::Undefined]);
+    // A target that cannot be read may bind anything.
+    let ix = SemanticIndex::build_with(&notebook, &parsed, &|_| None);
+    assert!(ix.has_unknown_bindings());
 }
 
 #[test]

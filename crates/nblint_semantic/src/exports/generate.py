@@ -30,6 +30,15 @@ runs the script)::
     # only compare with the committed tables, write nothing; exit 1 on a difference
     /tmp/exports-venv/bin/python crates/nblint_semantic/src/exports/generate.py --check
 
+The committed tables of the third-party modules are the union over two releases, so that
+notebooks written for either bind what they use (numpy 2 dropped `NaN`, `float_`, ...)::
+
+    python3 -m venv /tmp/old-venv
+    /tmp/old-venv/bin/pip install numpy==1.26.4 matplotlib==3.8.4 pandas==1.5.3 \
+        scipy==1.11.4 seaborn==0.12.2 sympy==1.12
+    /tmp/exports-venv/bin/python crates/nblint_semantic/src/exports/generate.py \
+        --also /tmp/old-venv/bin/python
+
 A module that cannot be imported is reported on stderr and its table is left
 as it is (the script then exits 1, so a missing package does not go unnoticed).
 When adding a module, add its ``.txt`` file to the ``TABLES`` list in
@@ -105,8 +114,12 @@ warnings.simplefilter("ignore")
 ns = {}
 exec("from %s import *" % sys.argv[1], ns)
 ns.pop("__builtins__", None)
+version = None
+if len(sys.argv) > 2:
+    from importlib.metadata import version as dist_version
+    version = dist_version(sys.argv[2])
 # On a line of its own, last: the import may have printed something.
-sys.stdout.write("\n" + json.dumps(sorted(ns)) + "\n")
+sys.stdout.write("\n" + json.dumps({"names": sorted(ns), "version": version}) + "\n")
 """
 
 
@@ -120,9 +133,10 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def star_names(module: str) -> list[str]:
+def star_names(module: str, python: str) -> tuple[list[str], str | None]:
+    dist = THIRD_PARTY.get(module)
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, module],
+        [python, "-c", CHILD, module] + ([dist] if dist else []),
         capture_output=True,
         text=True,
         env=child_env(),
@@ -130,31 +144,37 @@ def star_names(module: str) -> list[str]:
     )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
-    names = json.loads(proc.stdout.splitlines()[-1])
+    result = json.loads(proc.stdout.splitlines()[-1])
     # Code-point order, which is also UTF-8 byte order, i.e. Rust's `str` order.
-    return sorted(set(names))
+    return sorted(set(result["names"])), result["version"]
 
 
-def header(module: str) -> str:
+def header(module: str, versions: list[str]) -> str:
     py = platform.python_version()
     dist = THIRD_PARTY.get(module)
     if dist is None:
         source = "standard library"
     else:
-        from importlib.metadata import version
-
-        source = f"{dist} {version(dist)}"
+        source = f"{dist} {' + '.join(versions)}"
     return (
         f"# from {module} import * \u2014 {source}, Python {py}; regenerate with {SCRIPT_PATH}\n"
         f"# platform: {sys.platform} {platform.machine()}\n"
     )
 
 
-def render(module: str) -> str:
-    names = star_names(module)
+def render(module: str, also: list[str]) -> str:
+    names, version = star_names(module, sys.executable)
     if not names:
         raise RuntimeError("the star import binds no name")
-    return header(module) + "".join(f"{n}\n" for n in names)
+    versions = [version] if version else []
+    # Other releases of third-party packages: their names are added.
+    if module in THIRD_PARTY:
+        for python in also:
+            more, other = star_names(module, python)
+            names = sorted(set(names) | set(more))
+            if other and other not in versions:
+                versions.append(other)
+    return header(module, versions) + "".join(f"{n}\n" for n in names)
 
 
 def main() -> int:
@@ -163,6 +183,8 @@ def main() -> int:
                         help="directory to write the tables to (default: this script's)")
     parser.add_argument("--check", action="store_true",
                         help="compare with the existing tables instead of writing them")
+    parser.add_argument("--also", action="append", default=[], metavar="PYTHON",
+                        help="another interpreter whose third-party names are added (repeatable)")
     parser.add_argument("modules", nargs="*", help="only these modules (default: all)")
     args = parser.parse_args()
 
@@ -173,7 +195,7 @@ def main() -> int:
             failed = True
             continue
         try:
-            text = render(module)
+            text = render(module, args.also)
         except Exception as err:  # noqa: BLE001 - report and carry on with the others
             print(f"{module}: skipped: {err}", file=sys.stderr)
             failed = True
