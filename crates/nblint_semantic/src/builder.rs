@@ -715,6 +715,12 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
                         self.bind_simple(&name.id, name.range, BindKind::Except);
                     }
                     self.visit_body(&handler.body);
+                    // Python deletes the `as` name when the handler ends.
+                    if let Some(name) = &handler.name {
+                        if matches!(self.scopes.last().map(|s| s.kind), Some(ScopeKind::Module)) {
+                            self.push(&name.id, name.range, EventKind::Delete);
+                        }
+                    }
                 }
                 self.visit_body(orelse);
                 self.visit_body(finalbody);
@@ -766,6 +772,40 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
             }
             Stmt::IpyEscapeCommand(command) => self.visit_magic(command),
             Stmt::Global(_) | Stmt::Nonlocal(_) => {}
+            // `if "x" in globals():` reads `x` only when it exists; `if "x" not in globals():`
+            // does in its `else`.
+            Stmt::If(ast::StmtIf {
+                test,
+                body,
+                elif_else_clauses,
+                ..
+            }) => {
+                self.visit_expr(test);
+                let (name, present) = match presence_test(test) {
+                    Some((name, present)) => (Some(name), present),
+                    None => (None, true),
+                };
+                let guard = |names: &mut Vec<HashSet<Name>>, on: bool| {
+                    if let (Some(name), true) = (&name, on) {
+                        names.push(HashSet::from([Name::new(name)]));
+                    }
+                };
+                guard(&mut self.loops, present);
+                self.visit_body(body);
+                if name.is_some() && present {
+                    self.loops.pop();
+                }
+                guard(&mut self.loops, !present);
+                for clause in elif_else_clauses {
+                    if let Some(test) = &clause.test {
+                        self.visit_expr(test);
+                    }
+                    self.visit_body(&clause.body);
+                }
+                if name.is_some() && !present {
+                    self.loops.pop();
+                }
+            }
             _ => visitor::walk_stmt(self, stmt),
         }
     }
@@ -878,12 +918,38 @@ fn is_namespace_call(expr: &Expr) -> bool {
             && matches!(call.func.as_ref(), Expr::Name(n) if matches!(n.id.as_str(), "globals" | "vars" | "locals")))
 }
 
+/// `"x" in globals()` (or `locals()`, `vars()`, `dir()`): the name, and whether the test is
+/// true when the name exists (`in`) or when it does not (`not in`).
+fn presence_test(test: &Expr) -> Option<(String, bool)> {
+    let Expr::Compare(compare) = test else {
+        return None;
+    };
+    let ([op], [right], Expr::StringLiteral(name)) =
+        (&*compare.ops, &*compare.comparators, compare.left.as_ref())
+    else {
+        return None;
+    };
+    let Expr::Call(call) = right else {
+        return None;
+    };
+    let namespace = matches!(call.func.as_ref(), Expr::Name(n) if matches!(n.id.as_str(), "globals" | "locals" | "vars" | "dir"));
+    if !namespace || !call.arguments.is_empty() {
+        return None;
+    }
+    match op {
+        ast::CmpOp::In => Some((name.value.to_str().to_string(), true)),
+        ast::CmpOp::NotIn => Some((name.value.to_str().to_string(), false)),
+        _ => None,
+    }
+}
+
 fn catches_name_error(handler: &ExceptHandler) -> bool {
     let ExceptHandler::ExceptHandler(handler) = handler;
     let Some(kind) = &handler.type_ else {
         return true;
     };
-    let is_name_error = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == "NameError");
+    // `NameError` and the classes it derives from.
+    let is_name_error = |e: &Expr| matches!(e, Expr::Name(n) if matches!(n.id.as_str(), "NameError" | "Exception" | "BaseException"));
     match kind.as_ref() {
         Expr::Tuple(tuple) => tuple.elts.iter().any(is_name_error),
         other => is_name_error(other),

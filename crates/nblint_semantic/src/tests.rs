@@ -352,3 +352,43 @@ fn broken_cells_bind_what_their_lines_say() {
         ]
     );
 }
+
+#[test]
+fn except_as_names_are_deleted_when_the_handler_ends() {
+    let ix = index(&[
+        "try:\n    risky()\nexcept ValueError as err:\n    print(err)\n",
+        "print(err)\n",
+    ]);
+    assert!(matches!(
+        status(&ix, 1, "err")[..],
+        [ReadStatus::Deleted { cell: 0, .. }]
+    ));
+}
+
+#[test]
+fn guarded_reads() {
+    for guard in [
+        "Exception",
+        "BaseException",
+        "(KeyError, Exception)",
+        "NameError",
+    ] {
+        let ix = index(&[&format!(
+            "try:\n    print(maybe)\nexcept {guard}:\n    pass\n"
+        )]);
+        assert_eq!(status(&ix, 0, "maybe"), [ReadStatus::Bound], "{guard}");
+    }
+    let ix = index(&["try:\n    print(maybe)\nexcept KeyError:\n    pass\n"]);
+    assert_eq!(status(&ix, 0, "maybe"), [ReadStatus::Undefined]);
+    let ix = index(&[
+        "if 'model' in globals():\n    model.fit(x)\nelse:\n    print(model)\n",
+        "if 'cache' not in dir():\n    cache = {}\nelse:\n    cache.clear()\n",
+    ]);
+    let model = status(&ix, 0, "model");
+    assert_eq!(
+        model,
+        [ReadStatus::Bound, ReadStatus::Undefined],
+        "{model:?}"
+    );
+    assert!(!status(&ix, 1, "cache").contains(&ReadStatus::Undefined));
+}
