@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod percent;
+
 /// What one run of the CLI produced.
 #[derive(Debug)]
 pub struct Run {

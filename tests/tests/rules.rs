@@ -1,11 +1,14 @@
-//! Every rule's fixtures: `fixtures/rules/<CODE>/trigger*.ipynb` must produce findings of that
-//! rule (their full report is a snapshot), and every other notebook there must produce none.
+//! Every rule's fixtures in `fixtures/rules/<CODE>/`: notebooks (`*.ipynb`) and notebooks
+//! written as percent-format text (`*.py`, converted with [`nblint_tests::percent`]). Those
+//! named `trigger*` must produce findings of that rule (their full report is a snapshot,
+//! `<CODE>_<stem>` for a notebook and `<CODE>_<stem>.py` for a percent text), and every other
+//! fixture there must produce none.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use nblint_tests::{fixtures, nblint, notebooks_under};
+use nblint_tests::{fixtures, nblint, percent};
 
-fn rule_dirs() -> Vec<(String, std::path::PathBuf)> {
+fn rule_dirs() -> Vec<(String, PathBuf)> {
     let root = fixtures().join("rules");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .expect("fixtures/rules exists")
@@ -17,11 +20,61 @@ fn rule_dirs() -> Vec<(String, std::path::PathBuf)> {
     dirs
 }
 
-fn check(code: &str, path: &Path) -> String {
-    let path = path.to_str().expect("fixture paths are UTF-8");
+/// The fixtures of one rule, sorted: `.ipynb` notebooks and `.py` percent texts.
+fn fixtures_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found = nblint_tests::notebooks_under(dir);
+    fn percent_texts(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                percent_texts(&path, out);
+            } else if is_percent(&path) {
+                out.push(path);
+            }
+        }
+    }
+    percent_texts(dir, &mut found);
+    found.sort();
+    found
+}
+
+fn is_percent(fixture: &Path) -> bool {
+    fixture.extension().is_some_and(|e| e == "py")
+}
+
+fn stem(fixture: &Path) -> String {
+    fixture.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// Writes the notebook of `fixture` to `target`: a copy, or the conversion of a percent text.
+fn write_notebook(fixture: &Path, target: &Path) {
+    if is_percent(fixture) {
+        let text = std::fs::read_to_string(fixture).unwrap();
+        let notebook = percent::Percent::new(&text)
+            .try_json()
+            .unwrap_or_else(|err| panic!("{}: {err}", fixture.display()));
+        std::fs::write(target, percent::to_ipynb(&notebook)).unwrap();
+    } else {
+        std::fs::copy(fixture, target).unwrap();
+    }
+}
+
+/// The full report of one rule on a fixture. A percent text is converted into a temporary
+/// notebook, and the report names the fixture instead of that notebook.
+fn check(code: &str, fixture: &Path) -> String {
+    let shown = fixture.to_str().expect("fixture paths are UTF-8");
+    let dir = tempfile::tempdir().unwrap();
+    let path = if is_percent(fixture) {
+        let target = dir.path().join(format!("{}.ipynb", stem(fixture)));
+        write_notebook(fixture, &target);
+        target
+    } else {
+        fixture.to_path_buf()
+    };
+    let path = path.to_str().expect("temporary paths are UTF-8");
     let run = nblint(&["check", "--select", code, "--output-format", "full", path]);
-    assert!(run.status <= 1, "{path}: {}", run.stderr);
-    run.stdout
+    assert!(run.status <= 1, "{shown}: {}", run.stderr);
+    run.stdout.replace(path, shown)
 }
 
 #[test]
@@ -33,8 +86,7 @@ fn every_rule_has_fixtures_that_trigger_it_and_ones_that_must_not() {
             continue; // the system rules have their fixtures in `fixtures/` and `fixtures/invalid/`
         }
         let dir = fixtures().join("rules").join(code);
-        let notebooks = notebooks_under(&dir);
-        let stem = |p: &Path| p.file_stem().unwrap().to_string_lossy().into_owned();
+        let notebooks = fixtures_in(&dir);
         assert!(
             notebooks.iter().any(|p| stem(p).starts_with("trigger")),
             "{code} has no trigger fixture in {}",
@@ -50,33 +102,38 @@ fn every_rule_has_fixtures_that_trigger_it_and_ones_that_must_not() {
 #[test]
 fn rule_fixtures() {
     for (code, dir) in rule_dirs() {
-        for notebook in notebooks_under(&dir) {
-            let stem = notebook.file_stem().unwrap().to_string_lossy().into_owned();
-            let output = check(&code, &notebook);
+        for fixture in fixtures_in(&dir) {
+            let stem = stem(&fixture);
+            let output = check(&code, &fixture);
             if stem.starts_with("trigger") {
                 assert!(
                     output.contains(&code),
                     "{} should trigger {code}:\n{output}",
-                    notebook.display()
+                    fixture.display()
                 );
-                insta::assert_snapshot!(format!("{code}_{stem}"), output);
+                let name = if is_percent(&fixture) {
+                    format!("{code}_{stem}.py")
+                } else {
+                    format!("{code}_{stem}")
+                };
+                insta::assert_snapshot!(name, output);
             } else {
                 assert!(
                     !output.contains(&code),
                     "{} must not trigger {code}:\n{output}",
-                    notebook.display()
+                    fixture.display()
                 );
             }
         }
     }
 }
 
-/// Runs one rule on a fixture copied beside an `nblint.toml` with `config`.
+/// Runs one rule on a fixture's notebook written beside an `nblint.toml` with `config`.
 fn check_with_config(code: &str, fixture: &str, config: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("nblint.toml"), config).unwrap();
     let target = dir.path().join("notebook.ipynb");
-    std::fs::copy(fixtures().join("rules").join(fixture), &target).unwrap();
+    write_notebook(&fixtures().join("rules").join(fixture), &target);
     let run = nblint(&[
         "check",
         "--select",
@@ -94,7 +151,7 @@ fn hidden_state_options() {
     // Three later cells change `df` in the near-miss; a limit of 2 reports it.
     let out = check_with_config(
         "NB105",
-        "NB105/ok.ipynb",
+        "NB105/ok.py",
         "[hidden-state]\nmax-mutating-cells = 2\n",
     );
     assert!(
@@ -171,11 +228,10 @@ fn bad_option_values_are_configuration_errors() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("nblint.toml"), config).unwrap();
-        std::fs::copy(
-            fixtures().join("rules/NB105/ok.ipynb"),
-            dir.path().join("n.ipynb"),
-        )
-        .unwrap();
+        write_notebook(
+            &fixtures().join("rules/NB105/ok.py"),
+            &dir.path().join("n.ipynb"),
+        );
         let run = nblint(&["check", dir.path().to_str().unwrap()]);
         assert_eq!(run.status, 2, "{config}: {}", run.stderr);
         assert!(

@@ -184,6 +184,13 @@ impl NewRule {
             &register(&lib_text, &self.rule_snake(), &self.rule_camel())?,
         )?;
         written.push(lib);
+        // The rule's docs examples are run by one test per rule.
+        let examples = root.join("tests/tests/examples.rs");
+        if examples.is_file() {
+            let text = read(&examples)?;
+            write(&examples, &add_example_test(&text, &self.code)?)?;
+            written.push(examples);
+        }
         let fixtures = root.join("tests/fixtures/rules").join(&self.code);
         std::fs::create_dir_all(&fixtures).map_err(|e| format!("{}: {e}", fixtures.display()))?;
         for (file, text) in [
@@ -412,6 +419,30 @@ fn register(lib: &str, snake: &str, camel: &str) -> Result<String, String> {
     Ok(text)
 }
 
+/// Adds a code to the `examples![...]` list of the examples test, in code order.
+fn add_example_test(text: &str, code: &str) -> Result<String, String> {
+    let start = text
+        .find("examples![")
+        .ok_or("tests/tests/examples.rs has no `examples![...]`")?
+        + "examples![".len();
+    let end = start
+        + text[start..]
+            .find(']')
+            .ok_or("`examples![` is not closed")?;
+    let mut codes: Vec<&str> = text[start..end]
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !codes.contains(&code) {
+        codes.push(code);
+    }
+    codes.sort_unstable();
+    let mut out = text.to_string();
+    out.replace_range(start..end, &format!("\n    {},\n", codes.join(", ")));
+    Ok(out)
+}
+
 /// The byte offset just after the last line that starts with `prefix`.
 fn last_line_starting(text: &str, prefix: &str) -> Option<usize> {
     let mut offset = 0;
@@ -543,6 +574,13 @@ mod tests {
             "mod a;\nuse x;\npub use a::A;\nconst F: Family = Family { rules: rules![A, B], };\n";
         let out = register(inline, "c", "C").unwrap();
         assert!(out.contains("rules![A, B, C]"), "{out}");
+    }
+
+    #[test]
+    fn example_tests_are_listed_in_code_order() {
+        let text = "examples![\n    NB001, NB101, NB401,\n];\n";
+        let out = add_example_test(text, "NB201").unwrap();
+        assert_eq!(out, "examples![\n    NB001, NB101, NB201, NB401,\n];\n");
     }
 
     #[test]

@@ -238,12 +238,12 @@ fn read_python2(
     }
     let numbers: Vec<String> = python2_cells.iter().map(|i| (i + 1).to_string()).collect();
     notes.push(format!(
-        "the notebook {how}: {} with Python 2 syntax ({} {}) {} read for the names {} bind, not checked; every other rule ran",
+        "the notebook {how}: {} with Python 2 syntax ({} {}) {} read for the names {}, not checked; every other rule ran",
         if python2_cells.len() == 1 { "a cell" } else { "cells" },
         if python2_cells.len() == 1 { "cell" } else { "cells" },
         numbers.join(", "),
         if python2_cells.len() == 1 { "is" } else { "are" },
-        if python2_cells.len() == 1 { "it" } else { "they" },
+        if python2_cells.len() == 1 { "it binds" } else { "they bind" },
     ));
 }
 

@@ -17,7 +17,7 @@ declare_rule! {
     ///
     /// ## Example
     /// ```json
-    /// {"metadata": {"db_connection": {"url": "postgresql://analyst:53eY...@db:5432/sales"}}}
+    /// {"metadata": {"db_connection": {"url": "postgresql://analyst:Hx7f2kPq9Wz@db:5432/sales"}}}
     /// ```
     ///
     /// ## Use instead

@@ -23,12 +23,14 @@ declare_rule! {
     ///
     /// ## Example
     /// ```python
-    /// print(os.environ["OPENAI_API_KEY"])  # the output shows the key
+    /// print(os.environ["OPENAI_API_KEY"])  # the saved output, below, shows the key
+    /// #> sk-proj-YlcdgDs25sPddTeyLygdT3BlbkFJerbTZBW4nZrK6sYQsuNE
     /// ```
     ///
     /// ## Use instead
     /// ```python
     /// print("key set:", "OPENAI_API_KEY" in os.environ)
+    /// #> key set: True
     /// ```
     /// Clear the outputs of the cell (`jupyter nbconvert --clear-output`), and revoke the key.
     pub struct SecretInOutput {

@@ -59,7 +59,7 @@ declare_rule! {
     ///
     /// ## Example
     /// ```python
-    /// client = OpenAI(api_key="sk-proj-...")
+    /// client = OpenAI(api_key="sk-proj-YlcdgDs25sPddTeyLygdT3BlbkFJerbTZBW4nZrK6sYQsuNE")
     /// ```
     ///
     /// ## Use instead

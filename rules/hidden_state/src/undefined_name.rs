@@ -30,7 +30,7 @@ declare_rule! {
     /// ```python
     /// # %% cell 1
     /// import pandas as pd
-    /// raw = pd.read_csv(DATA)
+    /// raw = pd.read_csv("sales.csv")
     /// # %% cell 2
     /// clean = raw.dropna()
     /// ```
