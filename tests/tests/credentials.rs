@@ -303,15 +303,20 @@ fn notebooks_of_other_kernels_are_scanned_for_secrets() {
     );
     assert!(
         out.stderr.contains(
-            "the kernel language is `R`, not Python; only the rules that read text ran (NB401, NB402, NB403, NB404)"
+            "the kernel language is `R`, not Python; only the rules that need no Python ran (NB101, NB102, NB401, NB402, NB403, NB404)"
         ),
         "{}",
         out.stderr
     );
     // With none of those rules selected, the notice says so.
-    let out = nblint(&["check", "--select", "NB1", dir.path().to_str().unwrap()]);
+    let out = nblint(&[
+        "check",
+        "--select",
+        "NB103,NB104",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(
-        out.stderr.contains("no enabled rule reads other languages"),
+        out.stderr.contains("no enabled rule runs without Python"),
         "{}",
         out.stderr
     );

@@ -253,3 +253,43 @@ fn rule_pages_show_generated_options() {
         run.stdout
     );
 }
+
+#[test]
+fn names_the_runtime_provides_are_configured_as_builtins() {
+    let dir = tempfile::tempdir().unwrap();
+    let notebook =
+        nblint_tests::percent::ipynb("# %%\nframe = spark.read.csv(path)\ndbutils.fs.ls(path)\n");
+    std::fs::write(dir.path().join("n.ipynb"), notebook).unwrap();
+    let run = nblint(&[
+        "check",
+        "--select",
+        "NB104",
+        "--output-format",
+        "concise",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(
+        run.stdout.contains("undefined name `spark`"),
+        "{}",
+        run.stdout
+    );
+    std::fs::write(
+        dir.path().join("nblint.toml"),
+        "[hidden-state]\nbuiltins = [\"spark\", \"dbutils\"]\n",
+    )
+    .unwrap();
+    let run = nblint(&[
+        "check",
+        "--select",
+        "NB104",
+        "--output-format",
+        "concise",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("undefined name `path`"),
+        "{}",
+        run.stdout
+    );
+}

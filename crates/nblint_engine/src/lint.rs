@@ -124,15 +124,15 @@ pub fn lint_bytes(
             cells
         }
         KernelLanguage::Other(language) => {
-            // Not Python: nothing is parsed, but the rules that read text (secrets in cells,
-            // outputs and metadata) run on every notebook whatever its kernel.
+            // Not Python: nothing is parsed, but the rules that need no Python (secrets in
+            // cells, outputs and metadata; execution counts) run whatever the kernel.
             enabled.retain(|r| r.meta().any_kernel);
             let ran: Vec<&str> = enabled.iter().map(|r| r.meta().code).collect();
             report.skipped = Some(if ran.is_empty() {
-                format!("the kernel language is `{language}`, not Python; no enabled rule reads other languages")
+                format!("the kernel language is `{language}`, not Python; no enabled rule runs without Python")
             } else {
                 format!(
-                    "the kernel language is `{language}`, not Python; only the rules that read text ran ({})",
+                    "the kernel language is `{language}`, not Python; only the rules that need no Python ran ({})",
                     ran.join(", ")
                 )
             });

@@ -64,8 +64,8 @@ pub struct RuleMeta {
     pub severity: Severity,
     pub default_enabled: bool,
     pub fix: FixAvailability,
-    /// Whether the rule reads only text (cell sources as text, outputs, metadata) and so runs
-    /// on notebooks of every kernel, not only Python ones.
+    /// Whether the rule needs no Python (it reads cell sources as text, outputs, metadata or
+    /// execution counts) and so runs on notebooks of every kernel, not only Python ones.
     pub any_kernel: bool,
     /// The rule's doc comment as the compiler hands it over (each line keeps the space after
     /// `///`); read it through [`RuleMeta::documentation`].
@@ -213,8 +213,9 @@ macro_rules! rules {
 /// }
 /// ```
 ///
-/// `any_kernel: true` marks a rule that reads only text (cell sources as text, outputs,
-/// metadata), which therefore also runs on notebooks whose kernel is not Python.
+/// `any_kernel: true` marks a rule that needs no Python (it reads cell sources as text,
+/// outputs, metadata or execution counts), which therefore also runs on notebooks whose
+/// kernel is not Python.
 #[macro_export]
 macro_rules! declare_rule {
     (

@@ -5,9 +5,10 @@ use crate::{executed_cells, HiddenStateOptions};
 declare_rule! {
     /// ## What it does
     /// Reports jumps in the execution counts of an executed notebook: the count of an executed
-    /// cell exceeds the count of the executed cell above it by more than `max-gap`, or the
-    /// lowest count is above 1. Off by default: restarting and re-running a few cells is common.
-    /// Counts that go backwards are NB101's.
+    /// cell exceeds the count of the executed cell above it by more than `max-gap`, counting
+    /// only the runs whose counts appear nowhere in the file (counts held by cells elsewhere,
+    /// run out of order, are not missing), or the lowest count is above 1. Off by default:
+    /// restarting and re-running a few cells is common. Counts that go backwards are NB101's.
     ///
     /// ## Why is this bad?
     /// Each missing count is a run of some cell that the file no longer shows: a cell since
@@ -36,6 +37,7 @@ declare_rule! {
         severity: Warning,
         default: false,
         fix: Never,
+        any_kernel: true,
     }
 }
 
@@ -54,33 +56,52 @@ impl Rule for ExecutionCountGap {
                         checker.cell_span(cell),
                         format!(
                             "the lowest execution count is {count}: {} before it left no trace in the file",
-                            if count == 2 { "1 run".to_string() } else { format!("{} runs", count - 1) }
+                            runs(usize::try_from(count - 1).unwrap_or(usize::MAX))
                         ),
                     )
                     .with_help("restart the kernel and run all cells from the top, then save"),
                 );
             }
         }
+        // Counts saved anywhere in the file: a jump over counts that other cells hold (cells
+        // run out of order) loses no run.
+        let saved: std::collections::HashSet<i64> = executed.iter().map(|&(_, c)| c).collect();
         for pair in executed.windows(2) {
             let ((above, above_count), (cell, count)) = (pair[0], pair[1]);
             let gap = count - above_count;
-            if gap > max_gap {
-                checker.report(
-                    Diagnostic::new(
-                        &Self::META,
-                        checker.cell_span(cell),
-                        format!(
-                            "execution count jumps from {above_count} to {count}: {} in between are not in the file",
-                            if gap == 2 { "1 run".to_string() } else { format!("{} runs", gap - 1) }
-                        ),
-                    )
-                    .with_help("restart the kernel and run all cells from the top, then save")
-                    .with_related(
-                        checker.cell_span(above),
-                        format!("the executed cell above ran at {above_count}"),
-                    ),
-                );
+            if gap <= max_gap {
+                continue;
             }
+            let missing = (above_count + 1..count)
+                .filter(|c| !saved.contains(c))
+                .count();
+            if missing == 0 || i64::try_from(missing).unwrap_or(i64::MAX) < max_gap {
+                continue;
+            }
+            checker.report(
+                Diagnostic::new(
+                    &Self::META,
+                    checker.cell_span(cell),
+                    format!(
+                        "execution count jumps from {above_count} to {count}: {} in between {} in the file",
+                        runs(missing),
+                        if missing == 1 { "is not" } else { "are not" }
+                    ),
+                )
+                .with_help("restart the kernel and run all cells from the top, then save")
+                .with_related(
+                    checker.cell_span(above),
+                    format!("the executed cell above ran at {above_count}"),
+                ),
+            );
         }
+    }
+}
+
+fn runs(count: usize) -> String {
+    if count == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{count} runs")
     }
 }

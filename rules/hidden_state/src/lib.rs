@@ -47,16 +47,20 @@ declare_options! {
         max_mutating_cells: Count = "3", key = "max-mutating-cells", rules = ["NB105"];
         /// The largest jump between the execution counts of consecutive executed cells.
         max_gap: Count = "1", key = "max-gap", rules = ["NB107"];
+        /// Names the runtime provides besides Python's builtins and IPython's globals: what a
+        /// hosted platform or an IPython startup file injects (`spark`, `dbutils`, `display`).
+        builtins: Texts = "[]", key = "builtins", rules = ["NB104"];
     }
 }
 
-/// The code cells that were run, in document order: `(cell index, execution count)`.
+/// The code cells that were run, in document order: `(cell index, execution count)`. Cells
+/// with an empty source are left out: nbformat 3 files keep stale prompt numbers on them.
 fn executed_cells(notebook: &Notebook) -> Vec<(usize, i64)> {
     notebook
         .cells
         .iter()
         .enumerate()
-        .filter(|(_, cell)| cell.is_code())
+        .filter(|(_, cell)| cell.is_code() && !cell.source.trim().is_empty())
         .filter_map(|(i, cell)| cell.execution_count.map(|count| (i, count)))
         .collect()
 }

@@ -5,9 +5,12 @@ use crate::executed_cells;
 declare_rule! {
     /// ## What it does
     /// Reports a notebook whose saved execution counts do not increase from top to bottom:
-    /// some cell ran before a cell above it. `null` counts (cells never run) are ignored. One
-    /// finding per notebook, at the first cell that ran too early, with the number of places
-    /// where the counts go backwards; the related locations show each of them.
+    /// some cell ran before a cell above it. `null` counts (cells never run) and the stale counts
+    /// nbformat 3 files keep on empty cells are ignored; a count that repeats the one above says
+    /// so (the kernel restarted between the two runs). One finding per notebook, at the first
+    /// cell that ran too early, with the number of places where the counts go backwards; the
+    /// related locations show each of them. It reads counts only, so it runs on notebooks of
+    /// every kernel.
     ///
     /// ## Why is this bad?
     /// The saved outputs come from the order the cells actually ran, which the file does not
@@ -37,6 +40,7 @@ declare_rule! {
         severity: Warning,
         default: true,
         fix: Never,
+        any_kernel: true,
     }
 }
 
@@ -54,13 +58,23 @@ impl Rule for OutOfOrderExecution {
         let Some(&((above, above_count), (cell, count))) = inversions.first() else {
             return;
         };
+        let first = if count == above_count {
+            format!(
+                "cell ran out of order: execution count {count} repeats the count of cell {} \
+                 (the kernel was restarted between them)",
+                above + 1
+            )
+        } else {
+            format!(
+                "cell ran out of order: execution count {count} comes after {above_count} in cell {}",
+                above + 1
+            )
+        };
         let mut diagnostic = Diagnostic::new(
             &Self::META,
             checker.cell_span(cell),
             format!(
-                "cell ran out of order: execution count {count} comes after {above_count} in cell {}; \
-                 execution counts go backwards {} in this notebook",
-                above + 1,
+                "{first}; execution counts go backwards {} in this notebook",
                 times(inversions.len()),
             ),
         )
@@ -72,10 +86,17 @@ impl Rule for OutOfOrderExecution {
         for &((above, above_count), (cell, count)) in inversions.iter().skip(1).take(MAX_RELATED) {
             diagnostic = diagnostic.with_related(
                 checker.cell_span(cell),
-                format!(
-                    "also out of order: execution count {count} after {above_count} in cell {}",
-                    above + 1
-                ),
+                if count == above_count {
+                    format!(
+                        "also out of order: execution count {count} repeats the count of cell {}",
+                        above + 1
+                    )
+                } else {
+                    format!(
+                        "also out of order: execution count {count} after {above_count} in cell {}",
+                        above + 1
+                    )
+                },
             );
         }
         checker.report(diagnostic);

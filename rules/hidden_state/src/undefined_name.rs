@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use crate::HiddenStateOptions;
 use nblint_engine::semantic::{EventKind, ReadStatus, Via};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
@@ -10,9 +11,16 @@ declare_rule! {
     /// Names read inside functions count too. One finding per name, at its first read; the
     /// related locations show up to five other cells that read it.
     ///
-    /// Nothing is reported in a notebook that binds names nobody can list: `from x import *`,
-    /// `%run script.py`, `%pylab`, `%store -r`, `exec(...)` or `globals().update(...)`.
-    /// Cells with a syntax error still count for the names they bind.
+    /// Star imports of well-known modules (`typing`, `math`, `os.path`, `numpy`, `pylab`,
+    /// `matplotlib.pyplot`, `sympy`, `pandas`, ... and `%pylab`) bind the names their export
+    /// tables list, and `%run script.py` / `%run other.ipynb` binds what the script binds when
+    /// the file is next to the notebook or a `%%writefile` cell writes it (it is read, never
+    /// run). Nothing is reported in a notebook that binds names nobody can list: a star import
+    /// of another module, a `%run` of a file that cannot be read, `%store -r`, `exec(...)` or
+    /// `globals().update(...)`. Reads guarded by `try` / `except NameError` (or `Exception`,
+    /// `BaseException`) or by `if "x" in globals():` are not reported. Cells with a syntax
+    /// error, Python 2 cells and cells IPython dedents still count for the names they bind.
+    /// Names a platform provides (`spark`, `dbutils`) go in the `builtins` option.
     ///
     /// ## Why is this bad?
     /// The value lived only in the kernel: a cell that bound it was deleted or rewritten, or it
@@ -53,6 +61,7 @@ impl Rule for UndefinedName {
         if index.has_unknown_bindings() {
             return;
         }
+        let builtins = &checker.options::<HiddenStateOptions>().builtins;
         // name -> (first read, first read in each other cell)
         let mut reads: Vec<(&str, Span, Vec<Span>)> = Vec::new();
         let mut position: HashMap<&str, usize> = HashMap::new();
@@ -60,7 +69,10 @@ impl Rule for UndefinedName {
             let EventKind::Read(read) = &event.kind else {
                 continue;
             };
-            if read.status != ReadStatus::Undefined || matches!(read.via, Via::Call { .. }) {
+            if read.status != ReadStatus::Undefined
+                || matches!(read.via, Via::Call { .. })
+                || builtins.iter().any(|b| b == event.name.as_str())
+            {
                 continue;
             }
             let span = Span::cell(cell, event.range);
@@ -86,7 +98,7 @@ impl Rule for UndefinedName {
                 message.push_str(&format!("; {} cells read it", others.len() + 1));
             }
             let mut diagnostic = Diagnostic::new(&Self::META, span, message).with_help(format!(
-                "bind or import `{name}` in a cell above; it existed only in the kernel, so a fresh run raises `NameError`"
+                "bind or import `{name}` in a cell above: a fresh kernel raises `NameError`; if your platform or IPython profile provides it, add it to `builtins` in `[hidden-state]`"
             ));
             for other in others.into_iter().take(MAX_RELATED) {
                 diagnostic = diagnostic.with_related(other, format!("`{name}` is also read here"));

@@ -4,8 +4,10 @@ use crate::executed_cells;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a non-empty code cell that was never run (its execution count is `null`) in a
-    /// notebook where cells above and below it were run.
+    /// Reports a code cell that was never run (its execution count is `null`) in a notebook
+    /// where cells above and below it were run. A cell of blank lines and comments only is not
+    /// reported: running it would do nothing. It reads counts only, so it runs on notebooks of
+    /// every kernel.
     ///
     /// ## Why is this bad?
     /// The saved results come from a run that skipped this cell. Either the cell is not needed,
@@ -38,6 +40,7 @@ declare_rule! {
         severity: Warning,
         default: true,
         fix: Never,
+        any_kernel: true,
     }
 }
 
@@ -49,7 +52,12 @@ impl Rule for UnexecutedCell {
         };
         for index in first + 1..last {
             let cell = &checker.notebook.cells[index];
-            if !cell.is_code() || cell.execution_count.is_some() || cell.source.trim().is_empty() {
+            // A cell of comments only runs to nothing: never running it loses nothing.
+            let only_comments = cell
+                .source
+                .lines()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+            if !cell.is_code() || cell.execution_count.is_some() || only_comments {
                 continue;
             }
             checker.report(
