@@ -1,18 +1,32 @@
 use std::collections::HashSet;
 
+use nblint_engine::ruff_python_ast::{self as ast, Expr, Stmt};
+use nblint_engine::ruff_text_size::{Ranged, TextRange};
 use nblint_engine::semantic::{BindKind, EventKind, MutationKind};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a cell that changes a variable it did not create: it reads the name and then
-    /// rebinds it from its old value (`df = df.dropna()`, `x += 1`), stores into the same item
-    /// it reads (`df["a"] = df["a"] * 2`, `counts[k] += 1`), deletes an item, or calls a method
-    /// whose second call changes the value again: `append`, `extend`, `insert`, `pop`,
-    /// `popitem`, `remove`, `reverse`, `appendleft`, `extendleft`, `popleft`, `rotate`,
-    /// `symmetric_difference_update`, and `drop`, `set_index` or `reset_index` with
-    /// `inplace=True`. A cell that binds the name from scratch first is fine. One finding per
-    /// name and cell. Modules (`sys.path.append(...)`) are not counted.
+    /// Reports a cell that changes a variable it did not create, in a way a second run of the
+    /// cell changes again or breaks, and says what the second run does:
+    ///
+    /// | the cell | a second run |
+    /// |---|---|
+    /// | `x += 1`, `x = x * 2`, `df["a"] = df["a"] / 100`, `obj.n = obj.n + 1` | applies the operator again |
+    /// | `df = pd.concat([df, new])`, `np.append(x, ...)`, `np.vstack([x, ...])`, `xs.append(...)`, `extend`, `insert`, `add` | adds the same items again |
+    /// | `df = df.merge(other)` | adds the same columns again, suffixed |
+    /// | `df = df.join(other)` | raises `ValueError`: the columns are already there |
+    /// | `df = df.drop(columns=...)`, `df.set_index("a")`, `df.drop(..., inplace=True)`, `del d[k]` | raises `KeyError` |
+    /// | `df = df.shift()`, `diff`, `pct_change`, `cumsum`, `pivot`, `melt`, `stack`, `sample`, `x = x[1:]`, `x = x[:-1]`, `del x[2:5]`, `df = df.T` | applies the transform again |
+    /// | `xs.pop()`, `remove`, `popitem` | removes another item, or raises |
+    ///
+    /// Rebinding from the old value in a way whose second run gives the same state is not
+    /// reported: filters (`df = df[df.x > 0]`, `query`), `dropna`, `drop_duplicates`,
+    /// `fillna(0)`, casts (`astype`, `np.asarray(x, dtype=...)`, `pd.to_datetime(df["d"])`),
+    /// `copy`, `sorted`, `reset_index(drop=True)`, `x = x[:5]`, `df.loc[:label]`, set union or intersection with a constant
+    /// (`s |= {1}`), and any call not in the table above: only what a second run is known to
+    /// change is reported. A cell that binds the name from scratch first is fine. One finding
+    /// per name and cell. Modules (`sys.path.append(...)`) are not counted.
     ///
     /// ## Why is this bad?
     /// Running the cell twice gives another result than running it once: rows are dropped
@@ -49,32 +63,48 @@ impl Rule for NonIdempotentCell {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let index = checker.semantic();
         for cell in 0..index.cells.len() {
+            let statements = checker.cells[cell]
+                .module()
+                .map(|module| statements(&module.body))
+                .unwrap_or_default();
             let mut fresh = HashSet::new();
             let mut reported = HashSet::new();
             for event in index.events(cell) {
                 let name = event.name.as_str();
-                let what = match &event.kind {
+                let statement = innermost(&statements, event.range);
+                let (what, effect) = match &event.kind {
                     EventKind::Bind(binding) if !binding.derived => {
                         fresh.insert(name);
                         continue;
                     }
-                    EventKind::Bind(binding) if binding.kind == BindKind::AugAssign => {
-                        format!("`{name}` is updated in place from its old value")
-                    }
                     EventKind::Bind(binding) if binding.kind == BindKind::Global => continue,
-                    EventKind::Bind(_) => format!("`{name}` is rebound from its old value"),
+                    EventKind::Bind(binding) if binding.kind == BindKind::AugAssign => (
+                        format!("`{name}` is updated in place from its old value"),
+                        statement.and_then(|s| second_run(s, name)),
+                    ),
+                    EventKind::Bind(_) => (
+                        format!("`{name}` is rebound from its old value"),
+                        statement.and_then(|s| second_run(s, name)),
+                    ),
                     EventKind::Mutate(mutation) if mutation.repeats => match &mutation.kind {
-                        MutationKind::Method(method) => {
-                            format!("`{name}` is changed by `.{method}()`")
-                        }
-                        MutationKind::Attribute => {
-                            format!("an attribute of `{name}` is set from its old value")
-                        }
-                        MutationKind::Subscript => {
-                            format!("an item of `{name}` is changed from its old value")
-                        }
+                        MutationKind::Method(method) => (
+                            format!("`{name}` is changed by `.{method}()`"),
+                            Some(method_effect(method)),
+                        ),
+                        MutationKind::Attribute => (
+                            format!("an attribute of `{name}` is set from its old value"),
+                            statement.and_then(|s| second_run(s, name)),
+                        ),
+                        MutationKind::Subscript => (
+                            format!("an item of `{name}` is changed from its old value"),
+                            statement.and_then(|s| second_run(s, name)),
+                        ),
                     },
                     _ => continue,
+                };
+                // What a second run does is known, or nothing is reported.
+                let Some(effect) = effect else {
+                    continue;
                 };
                 if fresh.contains(name) || index.is_imported(name) || !reported.insert(name) {
                     continue;
@@ -83,7 +113,7 @@ impl Rule for NonIdempotentCell {
                     Diagnostic::new(
                         &Self::META,
                         Span::cell(cell, event.range),
-                        format!("{what}: running this cell twice changes it again"),
+                        format!("{what}: a second run {effect}"),
                     )
                     .with_help(format!(
                         "give the result a new name, or bind `{name}` from its source in this cell"
@@ -91,5 +121,230 @@ impl Rule for NonIdempotentCell {
                 );
             }
         }
+    }
+}
+
+/// Every statement of a body, nested blocks and function bodies included, with its range.
+fn statements(body: &[Stmt]) -> Vec<&Stmt> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&[Stmt]> = vec![body];
+    while let Some(body) = stack.pop() {
+        for stmt in body {
+            out.push(stmt);
+            match stmt {
+                Stmt::If(s) => {
+                    stack.push(&s.body);
+                    for clause in &s.elif_else_clauses {
+                        stack.push(&clause.body);
+                    }
+                }
+                Stmt::For(s) => {
+                    stack.push(&s.body);
+                    stack.push(&s.orelse);
+                }
+                Stmt::While(s) => {
+                    stack.push(&s.body);
+                    stack.push(&s.orelse);
+                }
+                Stmt::With(s) => stack.push(&s.body),
+                Stmt::Try(s) => {
+                    stack.push(&s.body);
+                    stack.push(&s.orelse);
+                    stack.push(&s.finalbody);
+                    for handler in &s.handlers {
+                        let ast::ExceptHandler::ExceptHandler(h) = handler;
+                        stack.push(&h.body);
+                    }
+                }
+                Stmt::FunctionDef(s) => stack.push(&s.body),
+                Stmt::ClassDef(s) => stack.push(&s.body),
+                Stmt::Match(s) => {
+                    for case in &s.cases {
+                        stack.push(&case.body);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The smallest statement that holds `range`.
+fn innermost<'a>(statements: &[&'a Stmt], range: TextRange) -> Option<&'a Stmt> {
+    statements
+        .iter()
+        .filter(|s| s.range().contains_range(range))
+        .min_by_key(|s| s.range().len())
+        .copied()
+}
+
+/// What running a statement that changes `name` from its old value a second time does, when
+/// that is known: it accumulates (`x += 1`, `pd.concat([df, new])`), applies a transform
+/// again (`df.shift()`, `x[1:]`), or raises (`df.drop(columns=...)`, `del d[k]`). `None` for a
+/// second run known to give the same state (`df.dropna()`, `df[df.x > 0]`, `astype`,
+/// `fillna(0)`, `sorted(x)`, `s | {1}`) and for anything not in the tables: only what a second
+/// run really changes is reported.
+fn second_run(statement: &Stmt, name: &str) -> Option<String> {
+    match statement {
+        Stmt::AugAssign(assign) => match assign.op {
+            // Union and intersection with the same operand again change nothing.
+            ast::Operator::BitOr | ast::Operator::BitAnd => None,
+            op => Some(format!("applies `{}=` again", operator(op))),
+        },
+        Stmt::Assign(assign) => value_effect(&assign.value, name),
+        Stmt::AnnAssign(assign) => assign.value.as_deref().and_then(|v| value_effect(v, name)),
+        Stmt::Delete(delete) => delete.targets.iter().find_map(|target| match target {
+            Expr::Subscript(s) if mentions(&s.value, name) => Some(match s.slice.as_ref() {
+                Expr::Slice(_) => "deletes the next items too".to_string(),
+                _ => "raises `KeyError`: the first deleted it".to_string(),
+            }),
+            Expr::Attribute(a) if mentions(&a.value, name) => {
+                Some("raises `AttributeError`: the first deleted it".to_string())
+            }
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+fn value_effect(value: &Expr, name: &str) -> Option<String> {
+    match value {
+        Expr::BinOp(binop) => {
+            let uses = mentions(&binop.left, name) || mentions(&binop.right, name);
+            match binop.op {
+                ast::Operator::BitOr | ast::Operator::BitAnd => None,
+                op if uses => Some(format!("applies `{}` again", operator(op))),
+                _ => None,
+            }
+        }
+        // `x[1:]`, `df.iloc[10:]`, `x[:-1]`: a positional slice that drops items from an end
+        // drops as many again; `x[:5]` keeps the same five. `.loc` slices by label.
+        Expr::Subscript(subscript)
+            if mentions(&subscript.value, name)
+                && !matches!(subscript.value.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "loc") =>
+        {
+            match subscript.slice.as_ref() {
+                Expr::Slice(slice)
+                    if slice
+                        .lower
+                        .as_deref()
+                        .and_then(number)
+                        .is_some_and(|n| n != 0)
+                        || slice
+                            .upper
+                            .as_deref()
+                            .and_then(number)
+                            .is_some_and(|n| n < 0) =>
+                {
+                    Some("drops as many items again".to_string())
+                }
+                _ => None,
+            }
+        }
+        Expr::Attribute(attribute)
+            if attribute.attr.as_str() == "T" && mentions(&attribute.value, name) =>
+        {
+            Some("transposes it back".to_string())
+        }
+        Expr::Call(call) => call_effect(call, name),
+        _ => None,
+    }
+}
+
+/// Calls whose second run differs, on the name itself (`df.merge(...)`) or taking it
+/// (`pd.concat([df, new])`).
+fn call_effect(call: &ast::ExprCall, name: &str) -> Option<String> {
+    let Expr::Attribute(attribute) = call.func.as_ref() else {
+        return None;
+    };
+    let method = attribute.attr.as_str();
+    let on_name = mentions(&attribute.value, name);
+    let takes_name = call.arguments.args.iter().any(|a| mentions(a, name));
+    let keyword = |k: &str| {
+        call.arguments
+            .keywords
+            .iter()
+            .any(|kw| kw.arg.as_ref().is_some_and(|a| a.as_str() == k))
+    };
+    match method {
+        "concat" | "append" | "vstack" | "hstack" | "column_stack" | "concatenate"
+        | "row_stack"
+            if takes_name || on_name =>
+        {
+            Some(format!("adds the same rows again (`{method}`)"))
+        }
+        "merge" if on_name => {
+            Some("adds the same columns again, suffixed `_x` and `_y`".to_string())
+        }
+        "join" if on_name && !keyword("lsuffix") && !keyword("rsuffix") => {
+            Some("raises `ValueError`: the joined columns are already there".to_string())
+        }
+        "drop" if on_name && !keyword("errors") => {
+            Some("raises `KeyError`: what it drops was dropped by the first".to_string())
+        }
+        "set_index" if on_name => {
+            Some("raises `KeyError`: the column is the index after the first".to_string())
+        }
+        "shift" | "diff" | "pct_change" | "cumsum" | "cumprod" | "transpose" | "pivot"
+        | "pivot_table" | "melt" | "stack" | "unstack" | "explode" | "sample" | "add_prefix"
+        | "add_suffix"
+            if on_name =>
+        {
+            Some(format!("applies `.{method}()` again"))
+        }
+        _ => None,
+    }
+}
+
+/// What calling a mutating method again does.
+fn method_effect(method: &str) -> String {
+    match method {
+        "append" | "extend" | "insert" | "appendleft" | "extendleft" | "add" => {
+            "adds the same items again".to_string()
+        }
+        "pop" | "popitem" | "popleft" | "remove" => "removes another item, or raises".to_string(),
+        "drop" | "set_index" => format!("raises `KeyError`: `.{method}()` already ran"),
+        _ => format!("applies `.{method}()` again"),
+    }
+}
+
+/// Whether `expr` reads `name`: the name itself, or a chain rooted at it (`df["a"]`, `df.a`).
+fn mentions(expr: &Expr, name: &str) -> bool {
+    match expr {
+        Expr::Name(n) => n.id.as_str() == name,
+        Expr::Attribute(a) => mentions(&a.value, name),
+        Expr::Subscript(s) => mentions(&s.value, name),
+        Expr::Call(c) => mentions(&c.func, name),
+        Expr::List(l) => l.elts.iter().any(|e| mentions(e, name)),
+        Expr::Tuple(t) => t.elts.iter().any(|e| mentions(e, name)),
+        _ => false,
+    }
+}
+
+/// The value of an integer literal, `-1` included.
+fn number(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::NumberLiteral(n) => n.value.as_int().and_then(|i| i.as_i64()),
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub => number(&u.operand).map(|n| -n),
+        _ => None,
+    }
+}
+
+fn operator(op: ast::Operator) -> &'static str {
+    match op {
+        ast::Operator::Add => "+",
+        ast::Operator::Sub => "-",
+        ast::Operator::Mult => "*",
+        ast::Operator::MatMult => "@",
+        ast::Operator::Div => "/",
+        ast::Operator::Mod => "%",
+        ast::Operator::Pow => "**",
+        ast::Operator::LShift => "<<",
+        ast::Operator::RShift => ">>",
+        ast::Operator::BitOr => "|",
+        ast::Operator::BitXor => "^",
+        ast::Operator::BitAnd => "&",
+        ast::Operator::FloorDiv => "//",
     }
 }
