@@ -133,3 +133,28 @@ fn languages_declared_outside_the_kernel_spec() {
     );
     assert!(!stderr.contains("skipped"), "{stderr}");
 }
+
+#[test]
+fn statements_python_refuses_at_module_level_are_syntax_errors() {
+    let (stdout, _) = check(
+        &notebook(
+            json!({}),
+            &[
+                "return 5\n",
+                "yield 3\n",
+                "if True:\n    break\n",
+                "for i in range(3):\n    if i:\n        continue\n",
+                "def f():\n    return 1\n",
+                "x = await fetch()\n",
+                "nonlocal q\n",
+            ],
+        ),
+        "NB002",
+    );
+    let cells: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split(':').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(cells, ["cell 1", "cell 2", "cell 3", "cell 7"], "{stdout}");
+    assert!(stdout.contains("`return` outside a function"), "{stdout}");
+}

@@ -80,8 +80,9 @@ fn parse_comment(registry: &Registry, comment: &str, cell_level: bool) -> Option
 #[derive(Debug, Default)]
 struct CellSuppressions {
     cell: Vec<Scope>,
-    /// `(0-based line, scope)`.
-    lines: Vec<(usize, Scope)>,
+    /// `(first 0-based line, last line, scope)`: a comment covers the logical line it sits on
+    /// (a statement or string over several lines) when it is on its first or last line.
+    lines: Vec<(usize, usize, Scope)>,
 }
 
 fn cell_suppressions(registry: &Registry, cell: &Cell, parsed: &ParsedCell) -> CellSuppressions {
@@ -100,15 +101,41 @@ fn cell_suppressions(registry: &Registry, cell: &Cell, parsed: &ParsedCell) -> C
         }
     }
     if let Some(module) = &parsed.parsed {
+        // Logical lines: the source lines from one statement's first token to its newline.
+        let mut logical: Vec<(usize, usize)> = Vec::new();
+        let mut start: Option<usize> = None;
+        let mut comments: Vec<(usize, Scope)> = Vec::new();
         for token in module.tokens().iter() {
-            if token.kind() == TokenKind::Comment {
-                let range = token.range();
-                let text = &cell.source[range.start().to_usize()..range.end().to_usize()];
-                if let Some(scope) = parse_comment(registry, text, false) {
-                    out.lines
-                        .push((parsed.lines.line_of(range.start().to_usize()), scope));
+            let line = parsed.lines.line_of(token.range().start().to_usize());
+            match token.kind() {
+                TokenKind::Comment => {
+                    let range = token.range();
+                    let text = &cell.source[range.start().to_usize()..range.end().to_usize()];
+                    if let Some(scope) = parse_comment(registry, text, false) {
+                        comments.push((line, scope));
+                    }
+                }
+                TokenKind::Newline => {
+                    if let Some(first) = start.take() {
+                        logical.push((first, line));
+                    }
+                }
+                TokenKind::NonLogicalNewline => {}
+                _ => {
+                    start.get_or_insert(line);
                 }
             }
+        }
+        if let Some(first) = start {
+            logical.push((first, parsed.lines.line_of(cell.source.len())));
+        }
+        for (line, scope) in comments {
+            let span = logical
+                .iter()
+                .find(|(a, b)| *a == line || *b == line)
+                .copied()
+                .unwrap_or((line, line));
+            out.lines.push((span.0, span.1, scope));
         }
     }
     out
@@ -167,8 +194,9 @@ pub fn filter(
         };
         let first = parsed.lines.line_of(range.start().to_usize());
         let last = parsed.lines.line_of(range.end().to_usize());
-        !suppressions.lines.iter().any(|(line, scope)| {
-            (*line == first || *line == last) && scope.covers(registry, diagnostic)
+        !suppressions.lines.iter().any(|(a, b, scope)| {
+            ((*a..=*b).contains(&first) || (*a..=*b).contains(&last))
+                && scope.covers(registry, diagnostic)
         })
     });
 }

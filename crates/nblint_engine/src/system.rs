@@ -43,6 +43,13 @@ crate::declare_rule! {
     /// IPython syntax (`%magic`, `!shell`, `obj?`) is understood, and cells that are not
     /// Python (`%%bash`, `%%sql`, cells an editor marks with another language) are not parsed.
     ///
+    /// So are the statements CPython's compiler refuses at module level although they parse:
+    /// `return` or `yield` outside a function, `break` or `continue` outside a loop, `nonlocal`.
+    /// Top-level `await` is fine: IPython runs it. A notebook that declares Python 2, or
+    /// declares no version and fails on Python 2 syntax (`print x`), gets one note instead of
+    /// a finding per such cell; a cell whose lines all share an indentation, which IPython
+    /// removes before running it, is not an error either.
+    ///
     /// A cell nested deeper than Python accepts is reported at its first line without being
     /// parsed: more than 200 nested brackets ("too many nested parentheses"), more than 100
     /// levels of indentation, or an expression more than 3,000 levels deep (a sum of thousands
@@ -98,6 +105,17 @@ impl Rule for SyntaxError {
                 continue;
             }
             let Some(error) = parsed.parsed.as_ref().and_then(|p| p.errors().first()) else {
+                // It parses; CPython's compiler still refuses some statements at module level.
+                if let Some((range, message)) = parsed.module().and_then(|m| misplaced(&m.body)) {
+                    checker.report(
+                        Diagnostic::new(
+                            &Self::META,
+                            Span::cell(index, range),
+                            format!("syntax error: {message}"),
+                        )
+                        .with_help("move the statement into a function or loop, or remove it"),
+                    );
+                }
                 continue;
             };
             let source_len = checker.notebook.cells[index].source.len();
@@ -121,6 +139,70 @@ impl Rule for SyntaxError {
             );
         }
     }
+}
+
+/// The first statement of a cell's module level that CPython refuses to compile there:
+/// `return` and `yield` outside a function, `break` and `continue` outside a loop, `nonlocal`
+/// at module level. (Top-level `await` is fine: IPython runs it.)
+fn misplaced(body: &[ruff_python_ast::Stmt]) -> Option<(TextRange, &'static str)> {
+    use ruff_python_ast::{Expr, Stmt};
+    use ruff_text_size::Ranged;
+    // (body, inside a loop)
+    let mut stack: Vec<(&[Stmt], bool)> = vec![(body, false)];
+    while let Some((body, in_loop)) = stack.pop() {
+        for stmt in body {
+            let found = match stmt {
+                Stmt::Return(_) => Some("`return` outside a function"),
+                Stmt::Break(_) if !in_loop => Some("`break` outside a loop"),
+                Stmt::Continue(_) if !in_loop => Some("`continue` outside a loop"),
+                Stmt::Nonlocal(_) => Some("`nonlocal` at module level"),
+                Stmt::Expr(e) if matches!(*e.value, Expr::Yield(_) | Expr::YieldFrom(_)) => {
+                    Some("`yield` outside a function")
+                }
+                Stmt::Assign(a) if matches!(*a.value, Expr::Yield(_) | Expr::YieldFrom(_)) => {
+                    Some("`yield` outside a function")
+                }
+                _ => None,
+            };
+            if let Some(message) = found {
+                return Some((stmt.range(), message));
+            }
+            match stmt {
+                Stmt::For(s) => {
+                    stack.push((&s.body, true));
+                    stack.push((&s.orelse, in_loop));
+                }
+                Stmt::While(s) => {
+                    stack.push((&s.body, true));
+                    stack.push((&s.orelse, in_loop));
+                }
+                Stmt::If(s) => {
+                    stack.push((&s.body, in_loop));
+                    for clause in &s.elif_else_clauses {
+                        stack.push((&clause.body, in_loop));
+                    }
+                }
+                Stmt::With(s) => stack.push((&s.body, in_loop)),
+                Stmt::Try(s) => {
+                    stack.push((&s.body, in_loop));
+                    stack.push((&s.orelse, in_loop));
+                    stack.push((&s.finalbody, in_loop));
+                    for handler in &s.handlers {
+                        let ruff_python_ast::ExceptHandler::ExceptHandler(h) = handler;
+                        stack.push((&h.body, in_loop));
+                    }
+                }
+                Stmt::Match(s) => {
+                    for case in &s.cases {
+                        stack.push((&case.body, in_loop));
+                    }
+                }
+                // Function and class bodies have their own rules.
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 fn lowercase_first(text: &str) -> String {

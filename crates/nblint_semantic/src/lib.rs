@@ -344,12 +344,17 @@ impl SemanticIndex {
                 }
             }
         }
-        // A read before any binding: find the first binding after it.
+        // A read before any binding: find the first binding after it. An augmented assignment
+        // (`counter += 1`) needs the name bound already, so it binds nothing from scratch: a
+        // name only such statements bind is undefined, not bound later.
         for (cell, i) in pending {
             let name = self.cells[cell].events[i].name.clone();
             let later = self
                 .all_events_from(cell, i + 1)
-                .find(|(_, e)| e.name == name && matches!(e.kind, EventKind::Bind(_)))
+                .find(|(_, e)| {
+                    e.name == name
+                        && matches!(&e.kind, EventKind::Bind(b) if b.kind != BindKind::AugAssign)
+                })
                 .map(|(c, e)| (c, e.range));
             let status = match later {
                 Some((cell, range)) => ReadStatus::BoundLater { cell, range },

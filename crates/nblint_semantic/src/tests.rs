@@ -392,3 +392,14 @@ fn guarded_reads() {
     );
     assert!(!status(&ix, 1, "cache").contains(&ReadStatus::Undefined));
 }
+
+#[test]
+fn a_name_only_augmented_is_undefined_not_bound_later() {
+    let ix = index(&["counter += 1\n", "print(counter)\n"]);
+    assert_eq!(status(&ix, 0, "counter"), [ReadStatus::Undefined]);
+    let ix = index(&["total += 1\n", "total = 0\n"]);
+    assert!(matches!(
+        status(&ix, 0, "total")[..],
+        [ReadStatus::BoundLater { cell: 1, .. }]
+    ));
+}
