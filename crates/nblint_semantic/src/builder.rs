@@ -335,6 +335,8 @@ impl Builder<'_> {
             self.visit_expr(&decorator.expression);
         }
         self.visit_defaults(&def.parameters);
+        let top_level = self.scopes.len() == 1;
+        let typed = self.push_type_params(def.type_params.as_deref());
         self.annotation += 1;
         for parameter in def.parameters.iter() {
             if let Some(annotation) = parameter.annotation() {
@@ -346,7 +348,6 @@ impl Builder<'_> {
         }
         self.annotation -= 1;
 
-        let top_level = self.scopes.len() == 1;
         let id = top_level.then(|| {
             self.functions.push(Function {
                 name: def.name.id.clone(),
@@ -365,6 +366,9 @@ impl Builder<'_> {
         self.scopes.push(scope);
         self.visit_body(&def.body);
         self.scopes.pop();
+        if typed {
+            self.scopes.pop();
+        }
         self.function = outer;
 
         self.bind(
@@ -454,13 +458,36 @@ impl Builder<'_> {
         for decorator in &class.decorator_list {
             self.visit_expr(&decorator.expression);
         }
+        let typed = self.push_type_params(class.type_params.as_deref());
         if let Some(arguments) = &class.arguments {
             self.visit_arguments(arguments);
         }
         self.scopes.push(Scope::new(ScopeKind::Class));
         self.visit_body(&class.body);
         self.scopes.pop();
+        if typed {
+            self.scopes.pop();
+        }
         self.bind_simple(&class.name.id, class.name.range, BindKind::Class);
+    }
+
+    /// PEP 695 type parameters (`def f[T](...)`, `class Box[U]`, `type Pair[K] = ...`) live in
+    /// a scope of their own around the definition. Pushes it when there are any.
+    fn push_type_params(&mut self, params: Option<&ast::TypeParams>) -> bool {
+        let Some(params) = params.filter(|p| !p.type_params.is_empty()) else {
+            return false;
+        };
+        let mut scope = Scope::new(ScopeKind::Function);
+        for param in &params.type_params {
+            let name = match param {
+                ast::TypeParam::TypeVar(p) => &p.name,
+                ast::TypeParam::ParamSpec(p) => &p.name,
+                ast::TypeParam::TypeVarTuple(p) => &p.name,
+            };
+            scope.locals.insert(name.id.clone());
+        }
+        self.scopes.push(scope);
+        true
     }
 
     fn visit_loop(&mut self, stmt: &Stmt, walk: impl FnOnce(&mut Self)) {
@@ -762,10 +789,19 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
                     self.bind_simple(&name.id, name.range, BindKind::Import);
                 }
             }
-            Stmt::TypeAlias(ast::StmtTypeAlias { name, value, .. }) => {
+            Stmt::TypeAlias(ast::StmtTypeAlias {
+                name,
+                value,
+                type_params,
+                ..
+            }) => {
+                let typed = self.push_type_params(type_params.as_deref());
                 self.annotation += 1;
                 self.visit_expr(value);
                 self.annotation -= 1;
+                if typed {
+                    self.scopes.pop();
+                }
                 if let Expr::Name(ast::ExprName { id, range, .. }) = name.as_ref() {
                     self.bind_simple(id, *range, BindKind::Other);
                 }

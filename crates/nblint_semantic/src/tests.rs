@@ -403,3 +403,25 @@ fn a_name_only_augmented_is_undefined_not_bound_later() {
         [ReadStatus::BoundLater { cell: 1, .. }]
     ));
 }
+
+#[test]
+fn pep_695_type_parameters_are_their_own_scope() {
+    let ix = index(&[
+        "def first[T](items: list[T]) -> T:\n    value: T = items[0]\n    return value\n",
+        "class Box[U]:\n    def __init__(self, item: U):\n        self.item = item\n",
+        "type Pair[K] = tuple[K, K]\n",
+        "print(T, first, Box, Pair)\n",
+    ]);
+    for cell in 0..3 {
+        assert!(
+            !ix.events(cell).iter().any(
+                |e| matches!(&e.kind, EventKind::Read(r) if r.status == ReadStatus::Undefined)
+            ),
+            "cell {cell}: {:?}",
+            events(&ix, cell)
+        );
+    }
+    // Outside its definition the parameter is nothing.
+    assert_eq!(status(&ix, 3, "T"), [ReadStatus::Undefined]);
+    assert_eq!(status(&ix, 3, "first"), [ReadStatus::Bound]);
+}
