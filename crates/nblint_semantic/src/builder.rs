@@ -56,6 +56,8 @@ pub(super) fn build(
                 run_target,
                 scopes: vec![Scope::new(ScopeKind::Module)],
                 function: None,
+                class_init: None,
+                class_name: None,
                 annotation: 0,
                 guarded: 0,
                 loops: Vec::new(),
@@ -118,6 +120,9 @@ struct Builder<'i> {
     scopes: Vec<Scope>,
     /// The module-level function whose body is being walked.
     function: Option<FunctionId>,
+    /// The `__init__` of the module-level class being walked, once seen, and the class's name.
+    class_init: Option<FunctionId>,
+    class_name: Option<Name>,
     /// Inside an annotation: evaluated later, or never.
     annotation: u32,
     /// Inside a `try` whose handlers catch `NameError`.
@@ -223,6 +228,14 @@ impl Builder<'_> {
                         kind: BindKind::Global,
                         ..binding
                     };
+                    // Recorded on the module-level function too: the index moves the binding
+                    // to the calls when the function is only ever called.
+                    if let Some(id) = self.function {
+                        let at = self.range(range);
+                        self.functions[id]
+                            .writes
+                            .push((name.clone(), at, binding.derived));
+                    }
                     self.push(name, range, EventKind::Bind(binding));
                 }
             }
@@ -244,15 +257,20 @@ impl Builder<'_> {
     /// Whether events since `mark` read `name` directly: the value of an assignment reads
     /// the name it assigns.
     fn reads_since(&self, mark: usize, name: &Name) -> bool {
+        // Inside a function, the reads are deferred: `global n; n = n + 1` reads the old `n`.
+        let in_function = self.scopes.len() > 1;
         self.events[mark..].iter().any(|e| {
             &e.name == name
-                && matches!(
-                    e.kind,
+                && match &e.kind {
                     EventKind::Read(Read {
-                        via: Via::Direct,
+                        via: Via::Direct, ..
+                    }) => true,
+                    EventKind::Read(Read {
+                        via: Via::Deferred { .. },
                         ..
-                    })
-                )
+                    }) => in_function,
+                    _ => false,
+                }
         })
     }
 
@@ -336,6 +354,13 @@ impl Builder<'_> {
         }
         self.visit_defaults(&def.parameters);
         let top_level = self.scopes.len() == 1;
+        // The `__init__` of a module-level class runs when the class is called.
+        let class_init = self.scopes.len() == 2
+            && self
+                .scopes
+                .last()
+                .is_some_and(|s| s.kind == ScopeKind::Class)
+            && def.name.id.as_str() == "__init__";
         let typed = self.push_type_params(def.type_params.as_deref());
         self.annotation += 1;
         for parameter in def.parameters.iter() {
@@ -348,18 +373,28 @@ impl Builder<'_> {
         }
         self.annotation -= 1;
 
-        let id = top_level.then(|| {
+        let id = (top_level || class_init).then(|| {
             self.functions.push(Function {
-                name: def.name.id.clone(),
+                name: if class_init {
+                    self.class_name
+                        .clone()
+                        .unwrap_or_else(|| def.name.id.clone())
+                } else {
+                    def.name.id.clone()
+                },
                 cell: self.cell,
                 range: def.name.range + self.offset,
                 free: Vec::new(),
+                writes: Vec::new(),
             });
             self.functions.len() - 1
         });
         let outer = self.function;
         if id.is_some() {
             self.function = id;
+        }
+        if class_init {
+            self.class_init = id;
         }
         let mut scope = Scope::new(ScopeKind::Function);
         collect_locals(&def.body, Some(&def.parameters), &mut scope);
@@ -406,6 +441,7 @@ impl Builder<'_> {
                 cell: self.cell,
                 range: lambda.range + self.offset,
                 free: Vec::new(),
+                writes: Vec::new(),
             });
             self.functions.len() - 1
         });
@@ -462,13 +498,26 @@ impl Builder<'_> {
         if let Some(arguments) = &class.arguments {
             self.visit_arguments(arguments);
         }
+        let outer_init = self.class_init.take();
+        let outer_name = self.class_name.replace(class.name.id.clone());
         self.scopes.push(Scope::new(ScopeKind::Class));
         self.visit_body(&class.body);
         self.scopes.pop();
         if typed {
             self.scopes.pop();
         }
-        self.bind_simple(&class.name.id, class.name.range, BindKind::Class);
+        // Calling the class runs its `__init__`: the class name holds that function.
+        let init = std::mem::replace(&mut self.class_init, outer_init);
+        self.class_name = outer_name;
+        self.bind(
+            &class.name.id,
+            class.name.range,
+            Binding {
+                kind: BindKind::Class,
+                derived: false,
+                function: init,
+            },
+        );
     }
 
     /// PEP 695 type parameters (`def f[T](...)`, `class Box[U]`, `type Pair[K] = ...`) live in
@@ -1205,7 +1254,7 @@ fn cell_magic_bindings(source: &str) -> Vec<Event> {
         }
         _ => {}
     }
-    names
+    let mut events: Vec<Event> = names
         .into_iter()
         .filter(|(_, name)| is_identifier(name))
         .map(|(offset, name)| {
@@ -1220,7 +1269,19 @@ fn cell_magic_bindings(source: &str) -> Vec<Event> {
                 }),
             }
         })
-        .collect()
+        .collect();
+    // A cell magic whose body starts with another one (`%%with_globals` then `%%bigquery df`)
+    // runs that one too: its bindings count.
+    let body_start = (line_end + 1).min(source.len());
+    let body = &source[body_start..];
+    if marker == "%%" && body.trim_start().starts_with("%%") {
+        let shift = TextSize::try_from(body_start).unwrap_or_default();
+        events.extend(cell_magic_bindings(body).into_iter().map(|mut event| {
+            event.range += shift;
+            event
+        }));
+    }
+    events
 }
 
 /// Bindings read off the lines of a cell that does not parse, where error recovery may have

@@ -45,6 +45,8 @@ pub struct SemanticIndex {
     pub unknown_bindings: Vec<(usize, TextRange)>,
     /// The kernel is Python 2: its builtins (`xrange`, `unicode`) are known names.
     pub python2: bool,
+    /// The `global` assignments each module-level call performs.
+    pub call_writes: Vec<CallWrite>,
 }
 
 /// How much of a cell the index could read.
@@ -176,6 +178,20 @@ pub struct Function {
     pub range: TextRange,
     /// Module-level names its body reads (nested functions included), first read of each.
     pub free: Vec<(Name, TextRange)>,
+    /// Module-level names its body binds through `global`: the name, where, and whether the
+    /// new value is computed from the old one.
+    pub writes: Vec<(Name, TextRange, bool)>,
+}
+
+/// A `global` assignment a call performs: at `call` in `cell`, `name` is bound by the
+/// statement at `at` in cell `at_cell` (inside the called function).
+#[derive(Debug, Clone)]
+pub struct CallWrite {
+    pub cell: usize,
+    pub call: TextRange,
+    pub name: Name,
+    pub at_cell: usize,
+    pub at: TextRange,
 }
 
 impl SemanticIndex {
@@ -260,13 +276,64 @@ impl SemanticIndex {
             .map(|(_, e)| (e.name.clone(), ()))
             .collect();
 
+        // A function that binds globals and is only ever called (never passed around as a
+        // value) binds them where it is called, not where it is defined; one never called binds
+        // nothing. One that is passed around (a callback) keeps them where it is defined: when
+        // it runs is unknown.
+        let mut referenced = vec![false; self.functions.len()];
+        let names: HashMap<&Name, Vec<FunctionId>> =
+            self.functions
+                .iter()
+                .enumerate()
+                .fold(HashMap::new(), |mut map, (id, f)| {
+                    map.entry(&f.name).or_default().push(id);
+                    map
+                });
+        let is_marker = |e: &Event| matches!(&e.kind, EventKind::Read(r) if matches!(r.via, Via::Call { function, .. } if function == builder::CALL_MARKER));
+        // A call reads the callee's name too, at the marker's range: that read is the call.
+        let calls: std::collections::HashSet<(usize, TextRange, &Name)> = self
+            .all_events()
+            .filter(|(_, e)| is_marker(e))
+            .map(|(cell, e)| (cell, e.range, &e.name))
+            .collect();
+        for (cell, event) in self.all_events() {
+            if let EventKind::Read(_) = &event.kind {
+                if !is_marker(event) && !calls.contains(&(cell, event.range, &event.name)) {
+                    for &id in names.get(&event.name).into_iter().flatten() {
+                        referenced[id] = true;
+                    }
+                }
+            }
+        }
+        let at_calls: Vec<bool> = self
+            .functions
+            .iter()
+            .zip(&referenced)
+            .map(|(f, referenced)| !f.writes.is_empty() && !referenced)
+            .collect();
+
         // Pass 1: expand calls, tracking which function each name holds at each point.
         let mut holds: HashMap<Name, FunctionId> = HashMap::new();
+        let mut call_writes = Vec::new();
         for cell in 0..self.cells.len() {
             let events = std::mem::take(&mut self.cells[cell].events);
             let mut out = Vec::with_capacity(events.len());
             for event in events {
                 match &event.kind {
+                    // The definition-time binding of a global that calls perform instead.
+                    EventKind::Bind(Binding {
+                        kind: BindKind::Global,
+                        ..
+                    }) if self.functions.iter().enumerate().any(|(id, f)| {
+                        at_calls[id]
+                            && f.cell == cell
+                            && f.writes
+                                .iter()
+                                .any(|(n, r, _)| *n == event.name && *r == event.range)
+                    }) =>
+                    {
+                        continue;
+                    }
                     EventKind::Bind(binding) => match binding.function {
                         Some(id) => {
                             holds.insert(event.name.clone(), id);
@@ -284,6 +351,15 @@ impl SemanticIndex {
                     }) if *function == builder::CALL_MARKER => {
                         if let Some(&id) = holds.get(&event.name) {
                             self.expand_call(id, event.range, &holds, &mut out);
+                            self.expand_writes(
+                                id,
+                                cell,
+                                event.range,
+                                &holds,
+                                &at_calls,
+                                &mut out,
+                                &mut call_writes,
+                            );
                         }
                         continue;
                     }
@@ -293,6 +369,7 @@ impl SemanticIndex {
             }
             self.cells[cell].events = out;
         }
+        self.call_writes = call_writes;
 
         // Pass 2: a top-to-bottom run.
         #[derive(Clone, Copy)]
@@ -374,6 +451,68 @@ impl SemanticIndex {
                 let skip = if offset == 0 { event } else { 0 };
                 c.events.iter().skip(skip).map(move |e| (cell + offset, e))
             })
+    }
+
+    /// The `global` bindings a call of `id` at `range` in `cell` performs: those of the
+    /// function and of the functions it calls, when they bind at calls.
+    #[allow(clippy::too_many_arguments)]
+    fn expand_writes(
+        &self,
+        id: FunctionId,
+        cell: usize,
+        range: TextRange,
+        holds: &HashMap<Name, FunctionId>,
+        at_calls: &[bool],
+        out: &mut Vec<Event>,
+        call_writes: &mut Vec<CallWrite>,
+    ) {
+        let mut seen = vec![id];
+        let mut stack = vec![id];
+        while let Some(current) = stack.pop() {
+            let function = &self.functions[current];
+            if at_calls[current] {
+                for (name, at, derived) in &function.writes {
+                    out.push(Event {
+                        name: name.clone(),
+                        range,
+                        kind: EventKind::Bind(Binding {
+                            kind: BindKind::Global,
+                            derived: *derived,
+                            function: None,
+                        }),
+                    });
+                    call_writes.push(CallWrite {
+                        cell,
+                        call: range,
+                        name: name.clone(),
+                        at_cell: function.cell,
+                        at: *at,
+                    });
+                }
+            }
+            for (name, _) in &function.free {
+                if let Some(&callee) = holds.get(name) {
+                    if !seen.contains(&callee) {
+                        seen.push(callee);
+                        stack.push(callee);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where the `global` assignment a call performs is written: for a binding of `name` by
+    /// the call at `call` in `cell`, the cell and range of the statement inside the function.
+    pub fn call_write(
+        &self,
+        cell: usize,
+        call: TextRange,
+        name: &str,
+    ) -> Option<(usize, TextRange)> {
+        self.call_writes
+            .iter()
+            .find(|w| w.cell == cell && w.call == call && w.name.as_str() == name)
+            .map(|w| (w.at_cell, w.at))
     }
 
     /// The reads a call of `id` at `range` makes: the function's free names, and those of the

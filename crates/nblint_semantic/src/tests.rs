@@ -92,7 +92,9 @@ fn global_declaration_binds_the_module_name() {
         "def setup():\n    global cfg\n    cfg = 1\n",
         "setup()\nprint(cfg)\n",
     ]);
-    assert_eq!(events(&ix, 0), ["b:cfg", "b:setup"]);
+    // The function binds `cfg` when it is called, in cell 2, not where it is defined.
+    assert_eq!(events(&ix, 0), ["b:setup"]);
+    assert_eq!(events(&ix, 1), ["r:setup", "b:cfg", "r:print", "r:cfg"]);
     assert_eq!(status(&ix, 1, "cfg"), [ReadStatus::Bound]);
 }
 
@@ -424,4 +426,48 @@ fn pep_695_type_parameters_are_their_own_scope() {
     // Outside its definition the parameter is nothing.
     assert_eq!(status(&ix, 3, "T"), [ReadStatus::Undefined]);
     assert_eq!(status(&ix, 3, "first"), [ReadStatus::Bound]);
+}
+
+#[test]
+fn global_assignments_happen_when_the_function_is_called() {
+    let ix = index(&[
+        "counter = 0\n",
+        "def bump():\n    global counter\n    counter = counter + 1\n",
+        "bump()\n",
+    ]);
+    assert_eq!(events(&ix, 1), ["r~counter", "b:bump"]);
+    assert_eq!(events(&ix, 2), ["r:bump", "r>counter", "b:counter"]);
+    assert!(ix.call_write(2, ix.events(2)[2].range, "counter").is_some());
+    // Never called: binds nothing.
+    let ix = index(&[
+        "def setup():\n    global config\n    config = 1\n",
+        "print(config)\n",
+    ]);
+    assert_eq!(status(&ix, 1, "config"), [ReadStatus::Undefined]);
+    // Passed around as a callback: when it runs is unknown, so it binds where it is defined.
+    let ix = index(&[
+        "def setup():\n    global config\n    config = 1\n",
+        "button.on_click(setup)\n",
+        "print(config)\n",
+    ]);
+    assert_eq!(status(&ix, 2, "config"), [ReadStatus::Bound]);
+    // Calling a class runs its `__init__`.
+    let ix = index(&[
+        "class Model:\n    def __init__(self):\n        self.w = weights\n",
+        "m = Model()\n",
+        "weights = 3\n",
+    ]);
+    assert!(matches!(
+        status(&ix, 1, "weights")[..],
+        [ReadStatus::BoundLater { cell: 2, .. }]
+    ));
+}
+
+#[test]
+fn stacked_cell_magics_bind_what_the_inner_one_binds() {
+    let ix = index(&[
+        "%%with_globals\n%%bigquery df --project p\nSELECT 1\n",
+        "df.head()\n",
+    ]);
+    assert_eq!(status(&ix, 1, "df"), [ReadStatus::Bound]);
 }

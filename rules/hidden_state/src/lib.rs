@@ -48,8 +48,10 @@ declare_options! {
         /// The largest jump between the execution counts of consecutive executed cells.
         max_gap: Count = "1", key = "max-gap", rules = ["NB107"];
         /// Names the runtime provides besides Python's builtins and IPython's globals: what a
-        /// hosted platform or an IPython startup file injects (`spark`, `dbutils`, `display`).
-        builtins: Texts = "[]", key = "builtins", rules = ["NB104"];
+        /// hosted platform or an IPython startup file injects. The default lists what Spark
+        /// notebook runtimes (Databricks, Dataproc, EMR, Synapse, the PySpark kernel) inject;
+        /// setting the option replaces it.
+        builtins: Texts = "['spark', 'sc', 'sqlContext', 'dbutils']", key = "builtins", rules = ["NB104"];
     }
 }
 

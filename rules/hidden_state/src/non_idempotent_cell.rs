@@ -63,7 +63,7 @@ impl Rule for NonIdempotentCell {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let index = checker.semantic();
         for cell in 0..index.cells.len() {
-            let statements = checker.cells[cell]
+            let cell_statements = checker.cells[cell]
                 .module()
                 .map(|module| statements(&module.body))
                 .unwrap_or_default();
@@ -71,13 +71,31 @@ impl Rule for NonIdempotentCell {
             let mut reported = HashSet::new();
             for event in index.events(cell) {
                 let name = event.name.as_str();
-                let statement = innermost(&statements, event.range);
+                let statement = innermost(&cell_statements, event.range);
                 let (what, effect) = match &event.kind {
                     EventKind::Bind(binding) if !binding.derived => {
                         fresh.insert(name);
                         continue;
                     }
-                    EventKind::Bind(binding) if binding.kind == BindKind::Global => continue,
+                    // A `global` assignment performed by a call: judged by the statement inside the
+                    // function.
+                    EventKind::Bind(binding) if binding.kind == BindKind::Global => {
+                        let Some((at_cell, at)) = index.call_write(cell, event.range, name) else {
+                            continue;
+                        };
+                        if !binding.derived {
+                            fresh.insert(name);
+                            continue;
+                        }
+                        let inner = checker.cells[at_cell]
+                            .module()
+                            .map(|module| statements(&module.body))
+                            .unwrap_or_default();
+                        (
+                            format!("`{name}` is rebound from its old value by the function called here"),
+                            innermost(&inner, at).and_then(|s| second_run(s, name)),
+                        )
+                    }
                     EventKind::Bind(binding) if binding.kind == BindKind::AugAssign => (
                         format!("`{name}` is updated in place from its old value"),
                         statement.and_then(|s| second_run(s, name)),
