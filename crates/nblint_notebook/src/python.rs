@@ -421,7 +421,14 @@ pub fn classify(cell: &Cell) -> CellSyntax {
         }
     }
     if let Some(magic) = cell_magic(&cell.source) {
-        if !PYTHON_CELL_MAGICS.contains(&magic) {
+        // `%%px --local` runs the body on the engines and in this kernel too.
+        let local_px = magic == "px"
+            && cell
+                .source
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| l.split_whitespace().any(|w| w == "--local"));
+        if !PYTHON_CELL_MAGICS.contains(&magic) && !local_px {
             return CellSyntax::Other(format!("`%%{magic}` cell"));
         }
     }

@@ -64,6 +64,13 @@ pub(super) fn build(
             };
             builder.visit_body(&parse.syntax().body);
             entry.events = builder.events;
+            // `%%timeit` runs its body inside a function: it reads the kernel's names but
+            // binds none of them.
+            if nblint_notebook::python::cell_magic(&cell.source) == Some("timeit") {
+                entry
+                    .events
+                    .retain(|e| !matches!(e.kind, EventKind::Bind(_) | EventKind::Delete));
+            }
             if !full {
                 entry.events.extend(lexical_bindings(&cell.source));
             }

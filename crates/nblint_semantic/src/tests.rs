@@ -471,3 +471,26 @@ fn stacked_cell_magics_bind_what_the_inner_one_binds() {
     ]);
     assert_eq!(status(&ix, 1, "df"), [ReadStatus::Bound]);
 }
+
+#[test]
+fn cell_magics_that_run_python_bind_as_ipython_does() {
+    let ix = index(&[
+        "%%px --local\nshared = 1\n",
+        "%%timeit\ntmp = sum(range(10))\n",
+        "%%capture out\nresult = 2\n",
+        "%%time\ntimed = 3\n",
+        "%%px\nremote_only = 4\n",
+        "print(shared, tmp, out, result, timed, remote_only)\n",
+    ]);
+    for (name, bound) in [
+        ("shared", true),
+        ("tmp", false),
+        ("out", true),
+        ("result", true),
+        ("timed", true),
+        ("remote_only", false),
+    ] {
+        let status = status(&ix, 5, name);
+        assert_eq!(status == [ReadStatus::Bound], bound, "{name}: {status:?}");
+    }
+}

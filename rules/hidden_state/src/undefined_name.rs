@@ -20,7 +20,11 @@ declare_rule! {
     /// `globals().update(...)`. Reads guarded by `try` / `except NameError` (or `Exception`,
     /// `BaseException`) or by `if "x" in globals():` are not reported. Cells with a syntax
     /// error, Python 2 cells and cells IPython dedents still count for the names they bind.
-    /// Names a platform provides (`spark`, `dbutils`) go in the `builtins` option.
+    /// Names a platform provides go in the `builtins` option (Spark runtimes' `spark`, `sc`,
+    /// `sqlContext` and `dbutils` are there by default). Cell magics bind as IPython runs them:
+    /// `%%time`, `%%capture` and `%%px --local` bind what their body binds, `%%timeit` (which
+    /// runs its body in a function) and `%%px` (on remote engines) bind nothing here, and a
+    /// function's `global` assignments bind when it is called.
     ///
     /// ## Why is this bad?
     /// The value lived only in the kernel: a cell that bound it was deleted or rewritten, or it
