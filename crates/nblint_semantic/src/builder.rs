@@ -344,14 +344,20 @@ impl Builder<'_> {
     /// Records a mutation of the root name of `target` (`df` in `df.loc[m, "a"]`), when that
     /// name is a module name and the code runs now.
     fn mutate(&mut self, target: &Expr, mutation: Mutation) {
-        if !self.immediate() {
-            return;
-        }
         let Some(root) = root_name(target) else {
             return;
         };
-        if matches!(self.resolve(&root.id), Resolution::Module) {
+        if !matches!(self.resolve(&root.id), Resolution::Module) {
+            return;
+        }
+        if self.immediate() {
             self.push(&root.id, root.range, EventKind::Mutate(mutation));
+        } else if let (Some(id), 0) = (self.function, self.annotation) {
+            // A module-level function changing a global: the change happens at its calls.
+            let at = self.range(root.range);
+            self.functions[id]
+                .mutations
+                .push((root.id.clone(), at, mutation));
         }
     }
 
@@ -393,6 +399,7 @@ impl Builder<'_> {
                 range: def.name.range + self.offset,
                 free: Vec::new(),
                 writes: Vec::new(),
+                mutations: Vec::new(),
             });
             self.functions.len() - 1
         });
@@ -449,6 +456,7 @@ impl Builder<'_> {
                 range: lambda.range + self.offset,
                 free: Vec::new(),
                 writes: Vec::new(),
+                mutations: Vec::new(),
             });
             self.functions.len() - 1
         });
@@ -953,7 +961,24 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
             }
             Expr::Call(call) => {
                 visitor::walk_expr(self, expr);
-                if !self.immediate() || !self.record_reads {
+                if !self.record_reads {
+                    return;
+                }
+                // Inside a function, only the in-place changes of globals matter here: they
+                // happen when the function is called.
+                if !self.immediate() {
+                    if let Expr::Attribute(ast::ExprAttribute { value, attr, .. }) =
+                        call.func.as_ref()
+                    {
+                        let inplace = call.arguments.keywords.iter().any(|k| {
+                            k.arg.as_ref().is_some_and(|a| a.as_str() == "inplace")
+                                && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)
+                        });
+                        if let Some(repeats) = method_mutation(attr.as_str(), inplace) {
+                            let kind = MutationKind::Method(attr.to_string());
+                            self.mutate(value, Mutation { kind, repeats });
+                        }
+                    }
                     return;
                 }
                 match call.func.as_ref() {

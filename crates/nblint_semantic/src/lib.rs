@@ -45,7 +45,7 @@ pub struct SemanticIndex {
     pub unknown_bindings: Vec<(usize, TextRange)>,
     /// The kernel is Python 2: its builtins (`xrange`, `unicode`) are known names.
     pub python2: bool,
-    /// The `global` assignments each module-level call performs.
+    /// The `global` assignments and in-place changes each module-level call performs.
     pub call_writes: Vec<CallWrite>,
 }
 
@@ -181,10 +181,12 @@ pub struct Function {
     /// Module-level names its body binds through `global`: the name, where, and whether the
     /// new value is computed from the old one.
     pub writes: Vec<(Name, TextRange, bool)>,
+    /// Module-level values its body changes in place (`results.append(x)`, `config["k"] = v`).
+    pub mutations: Vec<(Name, TextRange, Mutation)>,
 }
 
-/// A `global` assignment a call performs: at `call` in `cell`, `name` is bound by the
-/// statement at `at` in cell `at_cell` (inside the called function).
+/// A `global` assignment or an in-place change a call performs: at `call` in `cell`, `name`
+/// is bound or changed by the statement at `at` in cell `at_cell` (inside the called function).
 #[derive(Debug, Clone)]
 pub struct CallWrite {
     pub cell: usize,
@@ -309,7 +311,7 @@ impl SemanticIndex {
             .functions
             .iter()
             .zip(&referenced)
-            .map(|(f, referenced)| !f.writes.is_empty() && !referenced)
+            .map(|(f, referenced)| (!f.writes.is_empty() || !f.mutations.is_empty()) && !referenced)
             .collect();
 
         // Pass 1: expand calls, tracking which function each name holds at each point.
@@ -480,6 +482,20 @@ impl SemanticIndex {
                             derived: *derived,
                             function: None,
                         }),
+                    });
+                    call_writes.push(CallWrite {
+                        cell,
+                        call: range,
+                        name: name.clone(),
+                        at_cell: function.cell,
+                        at: *at,
+                    });
+                }
+                for (name, at, mutation) in &function.mutations {
+                    out.push(Event {
+                        name: name.clone(),
+                        range,
+                        kind: EventKind::Mutate(mutation.clone()),
                     });
                     call_writes.push(CallWrite {
                         cell,

@@ -494,3 +494,14 @@ fn cell_magics_that_run_python_bind_as_ipython_does() {
         assert_eq!(status == [ReadStatus::Bound], bound, "{name}: {status:?}");
     }
 }
+
+#[test]
+fn in_place_changes_happen_when_the_function_is_called() {
+    let ix = index(&[
+        "results = []\ndef record(x):\n    results.append(x)\n    local = []\n    local.append(x)\n",
+        "record(3)\n",
+    ]);
+    assert_eq!(events(&ix, 0), ["b:results", "r~results", "b:record"]);
+    assert_eq!(events(&ix, 1), ["r:record", "r>results", "m:results"]);
+    assert!(ix.call_write(1, ix.events(1)[2].range, "results").is_some());
+}

@@ -25,8 +25,10 @@ declare_rule! {
     /// `fillna(0)`, casts (`astype`, `np.asarray(x, dtype=...)`, `pd.to_datetime(df["d"])`),
     /// `copy`, `sorted`, `reset_index(drop=True)`, `x = x[:5]`, `df.loc[:label]`, set union or intersection with a constant
     /// (`s |= {1}`), and any call not in the table above: only what a second run is known to
-    /// change is reported. A cell that binds the name from scratch first is fine. One finding
-    /// per name and cell. Modules (`sys.path.append(...)`) are not counted.
+    /// change is reported. A cell that binds the name from scratch first is fine. A call counts
+    /// for what the called function does to globals (`global n; n += 1`, `results.append(x)`),
+    /// judged by the statement inside it. One finding per name and cell. Modules
+    /// (`sys.path.append(...)`) are not counted.
     ///
     /// ## Why is this bad?
     /// Running the cell twice gives another result than running it once: rows are dropped
@@ -104,20 +106,43 @@ impl Rule for NonIdempotentCell {
                         format!("`{name}` is rebound from its old value"),
                         statement.and_then(|s| second_run(s, name)),
                     ),
-                    EventKind::Mutate(mutation) if mutation.repeats => match &mutation.kind {
-                        MutationKind::Method(method) => (
-                            format!("`{name}` is changed by `.{method}()`"),
-                            Some(method_effect(method)),
-                        ),
-                        MutationKind::Attribute => (
-                            format!("an attribute of `{name}` is set from its old value"),
-                            statement.and_then(|s| second_run(s, name)),
-                        ),
-                        MutationKind::Subscript => (
-                            format!("an item of `{name}` is changed from its old value"),
-                            statement.and_then(|s| second_run(s, name)),
-                        ),
-                    },
+                    EventKind::Mutate(mutation) if mutation.repeats => {
+                        // A change a called function makes is judged by its own statement.
+                        let origin = index.call_write(cell, event.range, name);
+                        let by_call = if origin.is_some() {
+                            " in the function called here"
+                        } else {
+                            ""
+                        };
+                        let statement = match origin {
+                            Some((at_cell, at)) => {
+                                let inner = checker.cells[at_cell]
+                                    .module()
+                                    .map(|module| statements(&module.body))
+                                    .unwrap_or_default();
+                                innermost(&inner, at)
+                            }
+                            None => statement,
+                        };
+                        match &mutation.kind {
+                            MutationKind::Method(method) => (
+                                format!("`{name}` is changed by `.{method}()`{by_call}"),
+                                Some(method_effect(method)),
+                            ),
+                            MutationKind::Attribute => (
+                                format!(
+                                    "an attribute of `{name}` is set from its old value{by_call}"
+                                ),
+                                statement.and_then(|s| second_run(s, name)),
+                            ),
+                            MutationKind::Subscript => (
+                                format!(
+                                    "an item of `{name}` is changed from its old value{by_call}"
+                                ),
+                                statement.and_then(|s| second_run(s, name)),
+                            ),
+                        }
+                    }
                     _ => continue,
                 };
                 // What a second run does is known, or nothing is reported.
