@@ -189,14 +189,37 @@ pub const MAX_EXPRESSION_DEPTH: usize = 3_000;
 /// chains that really are deep (`1 + 1 + ...`, `a.b.c...`, `f()()()...`, `- - - x`).
 pub fn too_deep(source: &str) -> Option<String> {
     let bytes = source.as_bytes();
-    // Each level of any kind takes at least one byte, a bracket level one bracket and an
-    // indentation level one line: most cells are too small to need the scan.
-    let brackets = bytes
-        .iter()
-        .filter(|b| matches!(b, b'(' | b'[' | b'{'))
-        .count();
-    let lines = memchr::memchr_iter(b'\n', bytes).count();
-    if bytes.len() <= MAX_EXPRESSION_DEPTH && brackets <= MAX_BRACKETS && lines <= MAX_INDENTS {
+    // Each level of any kind takes at least one byte, a bracket level one bracket, an
+    // indentation level one more column of indentation: counted with vectorised searches,
+    // these bounds clear almost every cell without the byte-by-byte scan below.
+    if bytes.len() <= MAX_BRACKETS {
+        return None;
+    }
+    let brackets = memchr::memchr3_iter(b'(', b'[', b'{', bytes).count();
+    let widest_indent = std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1))
+        .map(|start| {
+            bytes[start.min(bytes.len())..]
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let deepening = brackets
+        + memchr::memchr3_iter(b'+', b'-', b'*', bytes).count()
+        + memchr::memchr3_iter(b'/', b'%', b'.', bytes).count()
+        + memchr::memchr3_iter(b'@', b'&', b'|', bytes).count()
+        + memchr::memchr2_iter(b'^', b'~', bytes).count()
+        + ["not", "if", "lambda", "await", "yield"]
+            .iter()
+            .map(|word| memchr::memmem::find_iter(bytes, word).count())
+            .sum::<usize>();
+    // A call bracket deepens twice in the estimate: the call, then the bracket.
+    if brackets <= MAX_BRACKETS
+        && widest_indent <= MAX_INDENTS
+        && deepening + brackets <= MAX_EXPRESSION_DEPTH
+    {
         return None;
     }
     let mut chains: Vec<usize> = Vec::new(); // per open bracket: its chain so far
