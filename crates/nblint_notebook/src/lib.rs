@@ -10,6 +10,7 @@ pub mod model;
 pub mod outputs;
 pub mod python;
 pub mod raw;
+pub mod writer;
 
 use ruff_python_ast::ModModule;
 use ruff_python_parser::Parsed;

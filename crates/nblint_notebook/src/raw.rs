@@ -159,6 +159,20 @@ impl RawMap<'_> {
     }
 }
 
+impl RawMap<'_> {
+    /// The raw byte range of the JSON value at `pointer` under the value that starts at raw
+    /// offset `base`: what a writer replaces.
+    pub fn value_range(&self, base: usize, pointer: &str) -> Option<Range<usize>> {
+        let mut scanner = Scanner {
+            bytes: self.text.as_bytes(),
+            pos: base,
+        };
+        let start = scanner.find(pointer)?;
+        scanner.pos = start;
+        scanner.skip_value()
+    }
+}
+
 /// Maps a byte offset in the concatenation of the decoded JSON strings `parts` to the raw byte
 /// offset where that character's text (or its escape) starts.
 pub fn decoded_to_raw(bytes: &[u8], parts: &[Range<usize>], offset: usize) -> Option<usize> {
