@@ -204,10 +204,10 @@ fn dev_corpus_real_credentials_are_found_and_masked() {
     };
     let dev = dev.join("GoogleCloudPlatform__training-data-analyst");
     let expected = [
-        ("blogs__sklearn__babyweight_skl.ipynb:cell 14:output 1: NB403 Google service-account key", 1),
+        ("blogs__sklearn__babyweight_skl.ipynb:cell 14:output 1: NB403 [*] Google service-account key", 1),
         ("blogs__speeches__speeches.ipynb:cell 2:1:9: NB401 Google API key", 1),
         ("courses__unstructured__Unstructured-ML.ipynb:cell 2:1:9: NB401 Google API key", 1),
-        ("courses__unstructured__Unstructured-ML.ipynb:cell 2:output 2: NB403 Google API key", 1),
+        ("courses__unstructured__Unstructured-ML.ipynb:cell 2:output 2: NB403 [*] Google API key", 1),
         ("courses__unstructured__ML-Tests-Solution.ipynb:cell 1:1:9: NB401 Google API key", 1),
     ];
     let files: Vec<String> = expected

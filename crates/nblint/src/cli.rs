@@ -69,6 +69,15 @@ pub struct CheckArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// Apply the safe fixes, rewriting only what they change; notebooks with nothing to fix
+    /// are never written
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Also apply the unsafe fixes (with --fix), and mark them as available
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
     /// Do not read or write the result cache (nblint has no cache yet, so this changes
     /// nothing; it is accepted so that scripts written for it keep working)
     #[arg(long)]

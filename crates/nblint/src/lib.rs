@@ -101,21 +101,56 @@ fn selectors(registry: &Registry, texts: &[String]) -> Result<Vec<Selector>, Str
 
 /// The outcome of one file.
 enum Outcome {
-    Linted(FileReport),
+    /// The report, and the codes of the findings fixed.
+    Linted(FileReport, Vec<&'static str>),
     Failed(String),
 }
 
-fn lint_target(target: &Target, registry: &'static Registry) -> Outcome {
+/// What to do with fixes.
+#[derive(Debug, Clone, Copy, Default)]
+struct FixMode {
+    apply: bool,
+    unsafe_fixes: bool,
+}
+
+fn lint_target(target: &Target, registry: &'static Registry, mode: FixMode) -> Outcome {
     let bytes = match std::fs::read(&target.absolute) {
         Ok(bytes) => bytes,
         Err(err) => return Outcome::Failed(format!("{}: {err}", target.display.display())),
     };
     let rules = target.settings.rules_for(registry, &target.absolute);
     let linted = catch_unwind(AssertUnwindSafe(|| {
-        nblint_engine::lint_bytes(&target.display, &bytes, registry, &target.settings, &rules)
+        if !mode.apply {
+            let report = nblint_engine::lint_bytes(
+                &target.display,
+                &bytes,
+                registry,
+                &target.settings,
+                &rules,
+            );
+            return Ok((report, Vec::new()));
+        }
+        let outcome = nblint_engine::fix_bytes(
+            &target.display,
+            &bytes,
+            registry,
+            &target.settings,
+            &rules,
+            mode.unsafe_fixes,
+        );
+        if let Some(text) = &outcome.text {
+            nblint_notebook::writer::write_atomic(&target.absolute, text).map_err(|e| {
+                format!("{}: cannot write the fixes: {e}", target.display.display())
+            })?;
+        }
+        match outcome.problems.first() {
+            Some(problem) => Err(format!("{}: {problem}", target.display.display())),
+            None => Ok((outcome.report, outcome.fixed)),
+        }
     }));
     match linted {
-        Ok(report) => Outcome::Linted(report),
+        Ok(Ok((report, fixed))) => Outcome::Linted(report, fixed),
+        Ok(Err(message)) => Outcome::Failed(message),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -167,19 +202,27 @@ fn check(
     let pool = pool
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let mode = FixMode {
+        apply: args.fix,
+        unsafe_fixes: args.unsafe_fixes,
+    };
     let outcomes: Vec<Outcome> = pool.install(|| {
         discovered
             .targets
             .par_iter()
-            .map(|target| lint_target(target, registry))
+            .map(|target| lint_target(target, registry, mode))
             .collect()
     });
 
     let mut errors = discovered.errors;
     let mut reports = Vec::with_capacity(outcomes.len());
+    let mut fixed = 0usize;
     for outcome in outcomes {
         match outcome {
-            Outcome::Linted(report) => reports.push(report),
+            Outcome::Linted(report, codes) => {
+                fixed += codes.len();
+                reports.push(report);
+            }
             Outcome::Failed(message) => errors.push(message),
         }
     }
@@ -195,11 +238,11 @@ fn check(
         Some(path) => std::fs::File::create(path)
             .and_then(|file| {
                 let mut file = std::io::BufWriter::new(file);
-                report::write(format, &reports, &mut file, false)?;
+                report::write(format, &reports, &mut file, false, args.unsafe_fixes)?;
                 file.flush()
             })
             .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => report::write(format, &reports, stdout, terminal.color)
+        None => report::write(format, &reports, stdout, terminal.color, args.unsafe_fixes)
             .and_then(|()| stdout.flush())
             .map_err(|e| format!("cannot write the report: {e}")),
     };
@@ -246,6 +289,26 @@ fn check(
             format!(", {} skipped as not Python", skipped.len())
         };
         let _ = writeln!(stderr, "{summary}{skipped_note}).");
+        if args.fix {
+            let _ = writeln!(
+                stderr,
+                "Fixed {fixed} {} ({findings} remaining).",
+                plural(fixed, "finding")
+            );
+        } else {
+            let fixable = report::fixable(&reports, args.unsafe_fixes);
+            if fixable > 0 {
+                let _ = writeln!(
+                    stderr,
+                    "[*] {fixable} fixable with `--fix{}`.",
+                    if args.unsafe_fixes {
+                        " --unsafe-fixes"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
     }
 
     Ok(if !errors.is_empty() {

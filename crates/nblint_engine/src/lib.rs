@@ -10,6 +10,7 @@
 pub mod checker;
 pub mod config;
 pub mod diagnostic;
+pub mod fix;
 pub mod lint;
 pub mod options;
 pub mod registry;
@@ -20,6 +21,7 @@ pub mod system;
 pub use checker::Checker;
 pub use config::{ConfigError, ConfigFile, Overrides, Settings};
 pub use diagnostic::{Diagnostic, Edit, Fix, Related, Span};
+pub use fix::{fix_bytes, FixOutcome};
 pub use lint::{lint_bytes, FileReport, Finding, Location, Part, RelatedLocation};
 pub use options::{FamilyOptions, OptionKind, OptionMeta, OptionsDecl};
 pub use registry::{Family, Registry, RuleSet, Selector};

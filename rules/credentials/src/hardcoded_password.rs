@@ -36,6 +36,12 @@ declare_rule! {
     /// asks for, so it never fires on those. A value in a known token format is NB401's, and
     /// one literal is never reported by both rules.
     ///
+    /// ## Fix safety
+    /// For a string literal in Python code, the fix replaces it with `os.environ["NAME"]` (the
+    /// name upper-cased: `db_password` reads `DB_PASSWORD`) and adds `import os` to the first
+    /// code cell when nothing imports it. It is unsafe: the notebook then needs the variable
+    /// set, and the secret is still in the file's history until revoked.
+    ///
     /// ## Why is this bad?
     /// The password is in the notebook, its history and every copy of it. It also ties the
     /// notebook to one account: whoever runs it next runs it as you.
@@ -56,7 +62,7 @@ declare_rule! {
         family: "credentials",
         severity: Warning,
         default: true,
-        fix: Never,
+        fix: Sometimes(Unsafe),
         any_kernel: true,
     }
 }
@@ -120,7 +126,7 @@ impl AstRule for HardcodedPassword {
                         TextSize::try_from(start + found.end).unwrap_or_default(),
                     );
                     let value = &text[found.start..found.end];
-                    report_range(checker, &name, value, range);
+                    report_range(checker, &name, value, range, None);
                 }
             }
             _ => {}
@@ -245,13 +251,19 @@ fn report(checker: &Checker<'_>, name: &str, value: &Expr) {
             TextRange::at(start, TextSize::try_from(text.len()).unwrap_or_default())
         })
         .unwrap_or(range);
-    report_range(checker, name, text, inner);
+    report_range(checker, name, text, inner, Some(range));
 }
 
 /// Reports `value`, bound to `name` at `range` of the cell being walked, unless it is not a
 /// secret, the allowlist excuses it, or NB401 reports it as a known format: NB401 scans the
 /// same line, and one literal is never reported twice.
-fn report_range(checker: &Checker<'_>, name: &str, value: &str, range: TextRange) {
+fn report_range(
+    checker: &Checker<'_>,
+    name: &str,
+    value: &str,
+    range: TextRange,
+    literal: Option<TextRange>,
+) {
     if !looks_secret(value) || !find_all(value).is_empty() {
         return;
     }
@@ -275,7 +287,22 @@ fn report_range(checker: &Checker<'_>, name: &str, value: &str, range: TextRange
         return;
     }
     let cell = checker.cell_index();
-    checker.report(diagnostic(cell, name, value, range));
+    let mut found = diagnostic(cell, name, value, range);
+    if let Some(literal) = literal {
+        found = found.with_fix(crate::environment_fix(
+            checker,
+            cell,
+            literal,
+            &env_name(name),
+        ));
+    }
+    checker.report(found);
+}
+
+/// The environment variable a credential bound to `name` is read from: `db_password` and
+/// `dbPassword` give `DB_PASSWORD`.
+fn env_name(name: &str) -> String {
+    crate::detectors::words(name).join("_").to_uppercase()
 }
 
 fn diagnostic(cell: usize, name: &str, value: &str, range: TextRange) -> Diagnostic {

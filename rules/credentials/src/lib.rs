@@ -83,3 +83,40 @@ impl<'a> Scanner<'a> {
         self.allowlist.iter().any(|a| a.is_match(secret))
     }
 }
+
+/// The unsafe fix of a secret written as a string literal: read it from the environment
+/// instead, importing `os` in the first code cell when no cell imports it.
+fn environment_fix(
+    checker: &Checker<'_>,
+    cell: usize,
+    literal: nblint_engine::ruff_text_size::TextRange,
+    name: &str,
+) -> nblint_engine::Fix {
+    use nblint_engine::ruff_text_size::{TextRange, TextSize};
+    use nblint_engine::{Applicability, Edit, Fix};
+    let mut edits = vec![Edit::ReplaceSource {
+        cell,
+        range: literal,
+        content: format!("os.environ[\"{name}\"]"),
+    }];
+    if !checker.semantic().is_imported("os") {
+        let first = checker
+            .notebook
+            .cells
+            .iter()
+            .position(|c| c.is_code())
+            .unwrap_or(cell);
+        let start =
+            TextSize::try_from(checker.notebook.cells[first].synthetic_prefix).unwrap_or_default();
+        edits.push(Edit::ReplaceSource {
+            cell: first,
+            range: TextRange::empty(start),
+            content: "import os\n".to_string(),
+        });
+    }
+    Fix {
+        applicability: Applicability::Unsafe,
+        title: format!("Read it from the environment variable `{name}`"),
+        edits,
+    }
+}

@@ -1,4 +1,4 @@
-use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
+use nblint_engine::{declare_rule, Applicability, Checker, Diagnostic, Edit, Fix, Rule, Span};
 
 use crate::detectors::preview;
 use crate::Scanner;
@@ -33,13 +33,18 @@ declare_rule! {
     /// #> key set: True
     /// ```
     /// Clear the outputs of the cell (`jupyter nbconvert --clear-output`), and revoke the key.
+    ///
+    /// ## Fix safety
+    /// The fix clears the cell's outputs and execution count, and nothing else: the code is
+    /// unchanged, so it is safe. Revoking the key is still yours to do: it is in the file's
+    /// history.
     pub struct SecretInOutput {
         code: "NB403",
         name: "secret-in-output",
         family: "credentials",
         severity: Error,
         default: true,
-        fix: Never,
+        fix: Always(Safe),
         any_kernel: true,
     }
 }
@@ -82,7 +87,12 @@ impl Rule for SecretInOutput {
                             )
                             .with_help(
                                 "clear the cell's outputs before saving, and revoke the secret: it is in the file's history",
-                            ),
+                            )
+                            .with_fix(Fix {
+                                applicability: Applicability::Safe,
+                                title: "Clear this cell's outputs".to_string(),
+                                edits: vec![Edit::ClearOutputs { cell: index }],
+                            }),
                         );
                     }
                 }

@@ -52,6 +52,12 @@ declare_rule! {
     /// and CamelCase identifiers that start with a provider prefix (`hf_AutoModelFor...`). The message shows the secret's first four characters only, and so
     /// does every output format, code snippets included.
     ///
+    /// ## Fix safety
+    /// When the secret is a whole string literal in Python code, the fix replaces it with
+    /// `os.environ["NAME"]` (the detector's name: `OPENAI_API_KEY`, `GITHUB_TOKEN`) and adds
+    /// `import os` to the first code cell when nothing imports it. It is unsafe: the notebook
+    /// then needs the variable set, and the key is still in the history until revoked.
+    ///
     /// ## Why is this bad?
     /// A notebook is shared, committed and rendered: a key written in it is in the repository
     /// history for good, readable by everyone who can read the notebook. Revoke it, then read
@@ -73,7 +79,7 @@ declare_rule! {
         family: "credentials",
         severity: Error,
         default: true,
-        fix: Never,
+        fix: Sometimes(Unsafe),
         any_kernel: true,
     }
 }
@@ -90,18 +96,54 @@ impl Rule for SecretInSource {
                     TextSize::try_from(found.end + offset).unwrap_or_default(),
                 );
                 let secret = &source[found.start..found.end];
-                checker.report(
-                    Diagnostic::new(
-                        &Self::META,
-                        Span::cell(index, range),
-                        format!("{} `{}` in the source", found.detector.name, preview(secret)),
-                    )
-                    .with_help(
-                        "revoke it, then read it at run time: `os.environ[\"NAME\"]`, `getpass()` or a secrets manager",
-                    )
-                    .with_redaction(range),
-                );
+                let mut diagnostic = Diagnostic::new(
+                    &Self::META,
+                    Span::cell(index, range),
+                    format!("{} `{}` in the source", found.detector.name, preview(secret)),
+                )
+                .with_help(
+                    "revoke it, then read it at run time: `os.environ[\"NAME\"]`, `getpass()` or a secrets manager",
+                )
+                .with_redaction(range);
+                if let Some(literal) = whole_literal(checker, index, range) {
+                    let name = found.detector.id.replace('-', "_").to_uppercase();
+                    diagnostic =
+                        diagnostic.with_fix(crate::environment_fix(checker, index, literal, &name));
+                }
+                checker.report(diagnostic);
             }
         }
     }
+}
+
+/// The string literal (quotes and prefix included) whose text is exactly `range`, in a Python
+/// cell that parsed: the secret is the whole value, so reading it from the environment
+/// replaces it cleanly. Bytes literals and f-strings are left alone.
+fn whole_literal(checker: &Checker<'_>, cell: usize, range: TextRange) -> Option<TextRange> {
+    use nblint_engine::ruff_python_ast::token::TokenKind;
+    use nblint_engine::ruff_text_size::Ranged;
+    let parsed = checker.cells[cell].parsed.as_ref()?;
+    if !parsed.errors().is_empty() {
+        return None;
+    }
+    let source = &checker.notebook.cells[cell].source;
+    parsed.tokens().iter().find_map(|token| {
+        if token.kind() != TokenKind::String || !token.range().contains_range(range) {
+            return None;
+        }
+        let text = source.get(token.range().to_std_range())?;
+        let quote_at = text.find(['"', '\''])?;
+        if text[..quote_at].contains(['b', 'B']) {
+            return None;
+        }
+        let quote = &text[quote_at..quote_at + 1];
+        let width = if text[quote_at..].starts_with(&quote.repeat(3)) {
+            3
+        } else {
+            1
+        };
+        let inner_start = token.range().start() + TextSize::try_from(quote_at + width).ok()?;
+        let inner_end = token.range().end() - TextSize::try_from(width).ok()?;
+        (TextRange::new(inner_start, inner_end) == range).then_some(token.range())
+    })
 }

@@ -143,7 +143,12 @@ fn render(report: &FileReport, finding: &Finding) -> Rendered {
     }
 }
 
-pub fn write(reports: &[FileReport], out: &mut dyn Write, color: bool) -> io::Result<()> {
+pub fn write(
+    reports: &[FileReport],
+    out: &mut dyn Write,
+    color: bool,
+    unsafe_fixes: bool,
+) -> io::Result<()> {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -157,7 +162,19 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write, color: bool) -> io::Re
         .without_syntax_highlighting();
     for report in reports {
         for finding in &report.findings {
-            let rendered = render(report, finding);
+            let mut rendered = render(report, finding);
+            if let Some(fix) = finding
+                .fix
+                .as_ref()
+                .filter(|_| super::is_fixable(finding, unsafe_fixes))
+            {
+                let help = rendered.help.take().unwrap_or_default();
+                rendered.help = Some(
+                    format!("{help}\n[*] fix: {}", fix.title)
+                        .trim_start()
+                        .to_string(),
+                );
+            }
             let mut text = String::new();
             handler
                 .render_report(&mut text, &rendered)

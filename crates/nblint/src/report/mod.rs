@@ -18,10 +18,11 @@ pub fn write(
     reports: &[FileReport],
     out: &mut dyn Write,
     color: bool,
+    unsafe_fixes: bool,
 ) -> io::Result<()> {
     match format {
-        OutputFormat::Full => full::write(reports, out, color),
-        OutputFormat::Concise => concise::write(reports, out),
+        OutputFormat::Full => full::write(reports, out, color, unsafe_fixes),
+        OutputFormat::Concise => concise::write(reports, out, unsafe_fixes),
         OutputFormat::Json => json::write(reports, out),
     }
 }
@@ -48,6 +49,22 @@ pub fn header(path: &Path, location: &Location) -> String {
         (_, _, _, Some(file)) => format!("{path}:{}:{}", file.line, file.column),
         _ => path.to_string(),
     }
+}
+
+/// Whether a finding's fix would be applied by `--fix` (with `--unsafe-fixes` when
+/// `unsafe_fixes`): such findings are marked `[*]`.
+pub fn is_fixable(finding: &Finding, unsafe_fixes: bool) -> bool {
+    finding
+        .fix
+        .as_ref()
+        .is_some_and(|fix| unsafe_fixes || fix.applicability == nblint_engine::Applicability::Safe)
+}
+
+/// Number of fixable findings over all reports.
+pub fn fixable(reports: &[FileReport], unsafe_fixes: bool) -> usize {
+    all(reports)
+        .filter(|(_, f)| is_fixable(f, unsafe_fixes))
+        .count()
 }
 
 /// Number of findings over all reports.
