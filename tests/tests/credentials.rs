@@ -249,7 +249,7 @@ fn multi_line_keys_are_masked_in_every_format_and_every_snippet() {
         "cell 2:2:6: NB401 private key `MIIE…`",
         "cell 3:2:48: NB401 private key `MIIE…`",
         "cell 6:4:1: NB401 private key `MIIE…`",
-        "cell 4:output 1: NB403 private key `MIIE…`",
+        "cell 4:output 1: NB403 [*] private key `MIIE…`",
         "cell 5:1:16: NB402 hardcoded credential `Wq8Z…` for `db_password`",
         "cell 5:2:20: NB402 hardcoded credential `Hn3Z…` for `SMTP_PASSWORD`",
         "cell 6:2:12: NB402 hardcoded credential `Jm7X…` for `PGPASSWORD`",
