@@ -209,3 +209,63 @@ fn the_corpus_survives_fixing() {
         assert_eq!(&std::fs::read(copy).unwrap(), before, "{}", copy.display());
     }
 }
+
+#[test]
+fn diff_shows_the_fixes_masked_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leaky.ipynb");
+    let original = leaky_notebook().replace(
+        "import pandas as pd\\n",
+        "import pandas as pd\\n\", \"user, password = 'admin', 'Xy7!kP2#qL9vRm4z'\\n",
+    );
+    std::fs::write(&path, &original).unwrap();
+    let run = check(&path, &["--diff", "--unsafe-fixes"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    let cell = format!("{}:cell 2", path.display());
+    assert!(
+        run.stdout.contains(&format!("--- {cell}\n+++ {cell}\n")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("+db_password = os.environ[\"DB_PASSWORD\"]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(":cell 3: 1 output cleared"),
+        "{}",
+        run.stdout
+    );
+    for secret in [
+        "Tr0ub4dor&3x!",
+        "Xy7!kP2#qL9vRm4z",
+        "sk-proj-YlcdgDs25sPddTeyLygdT3BlbkFJerbTZBW4nZrK6sYQsuNE",
+    ] {
+        for start in 4..secret.len() - 6 {
+            let piece = &secret[start..start + 6];
+            assert!(
+                !run.stdout.contains(piece),
+                "the diff shows `{piece}`:\n{}",
+                run.stdout
+            );
+        }
+    }
+    // Nothing to fix: no diff, exit 0.
+    let clean = dir.path().join("clean.ipynb");
+    std::fs::write(
+        &clean,
+        leaky_notebook().replace("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", "done"),
+    )
+    .unwrap();
+    let run = nblint(&[
+        "check",
+        "--select",
+        "NB403",
+        "--diff",
+        clean.to_str().unwrap(),
+    ]);
+    assert_eq!((run.status, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+}

@@ -74,9 +74,14 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fix: bool,
 
-    /// Also apply the unsafe fixes (with --fix), and mark them as available
+    /// Also apply the unsafe fixes (with --fix or --diff), and mark them as available
     #[arg(long)]
     pub unsafe_fixes: bool,
+
+    /// Print what --fix would change, as a unified diff of each changed cell's source (and a
+    /// line for cleared outputs), write nothing, and exit 1 when there is a change
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
 
     /// Do not read or write the result cache (nblint has no cache yet, so this changes
     /// nothing; it is accepted so that scripts written for it keep working)

@@ -101,8 +101,8 @@ fn selectors(registry: &Registry, texts: &[String]) -> Result<Vec<Selector>, Str
 
 /// The outcome of one file.
 enum Outcome {
-    /// The report, and the codes of the findings fixed.
-    Linted(FileReport, Vec<&'static str>),
+    /// The report, the codes of the findings fixed, and (for `--diff`) the diff.
+    Linted(FileReport, Vec<&'static str>, String),
     Failed(String),
 }
 
@@ -111,6 +111,8 @@ enum Outcome {
 struct FixMode {
     apply: bool,
     unsafe_fixes: bool,
+    /// Compute the fixes but write nothing: report their diff.
+    diff: bool,
 }
 
 fn lint_target(target: &Target, registry: &'static Registry, mode: FixMode) -> Outcome {
@@ -120,7 +122,7 @@ fn lint_target(target: &Target, registry: &'static Registry, mode: FixMode) -> O
     };
     let rules = target.settings.rules_for(registry, &target.absolute);
     let linted = catch_unwind(AssertUnwindSafe(|| {
-        if !mode.apply {
+        if !mode.apply && !mode.diff {
             let report = nblint_engine::lint_bytes(
                 &target.display,
                 &bytes,
@@ -128,7 +130,7 @@ fn lint_target(target: &Target, registry: &'static Registry, mode: FixMode) -> O
                 &target.settings,
                 &rules,
             );
-            return Ok((report, Vec::new()));
+            return Ok((report, Vec::new(), String::new()));
         }
         let outcome = nblint_engine::fix_bytes(
             &target.display,
@@ -138,18 +140,37 @@ fn lint_target(target: &Target, registry: &'static Registry, mode: FixMode) -> O
             &rules,
             mode.unsafe_fixes,
         );
+        let mut diff = String::new();
         if let Some(text) = &outcome.text {
-            nblint_notebook::writer::write_atomic(&target.absolute, text).map_err(|e| {
-                format!("{}: cannot write the fixes: {e}", target.display.display())
-            })?;
+            if mode.diff {
+                // The sources findings point into come redacted: what every rule found secret
+                // (literals an AST rule found included) stays masked in the diff too.
+                let before = nblint_engine::lint_bytes(
+                    &target.display,
+                    &bytes,
+                    registry,
+                    &target.settings,
+                    &rules,
+                );
+                diff = fix_diff(
+                    &target.display,
+                    &bytes,
+                    text,
+                    [&before.cell_sources, &outcome.report.cell_sources],
+                );
+            } else {
+                nblint_notebook::writer::write_atomic(&target.absolute, text).map_err(|e| {
+                    format!("{}: cannot write the fixes: {e}", target.display.display())
+                })?;
+            }
         }
         match outcome.problems.first() {
             Some(problem) => Err(format!("{}: {problem}", target.display.display())),
-            None => Ok((outcome.report, outcome.fixed)),
+            None => Ok((outcome.report, outcome.fixed, diff)),
         }
     }));
     match linted {
-        Ok(Ok((report, fixed))) => Outcome::Linted(report, fixed),
+        Ok(Ok((report, fixed, diff))) => Outcome::Linted(report, fixed, diff),
         Ok(Err(message)) => Outcome::Failed(message),
         Err(panic) => {
             let what = panic
@@ -205,6 +226,7 @@ fn check(
     let mode = FixMode {
         apply: args.fix,
         unsafe_fixes: args.unsafe_fixes,
+        diff: args.diff,
     };
     let outcomes: Vec<Outcome> = pool.install(|| {
         discovered
@@ -217,10 +239,12 @@ fn check(
     let mut errors = discovered.errors;
     let mut reports = Vec::with_capacity(outcomes.len());
     let mut fixed = 0usize;
+    let mut diffs = String::new();
     for outcome in outcomes {
         match outcome {
-            Outcome::Linted(report, codes) => {
+            Outcome::Linted(report, codes, diff) => {
                 fixed += codes.len();
+                diffs.push_str(&diff);
                 reports.push(report);
             }
             Outcome::Failed(message) => errors.push(message),
@@ -234,6 +258,22 @@ fn check(
         } else {
             OutputFormat::Concise
         });
+    if args.diff {
+        let _ = write!(stdout, "{diffs}");
+        for message in &errors {
+            let _ = writeln!(stderr, "error: {message}");
+        }
+        if !args.quiet {
+            let _ = writeln!(stderr, "Would fix {fixed} {}.", plural(fixed, "finding"));
+        }
+        return Ok(if !errors.is_empty() {
+            EXIT_ERROR
+        } else if !diffs.is_empty() {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        });
+    }
     let written = match &args.output_file {
         Some(path) => std::fs::File::create(path)
             .and_then(|file| {
@@ -318,6 +358,73 @@ fn check(
     } else {
         EXIT_CLEAN
     })
+}
+
+/// What `--fix` would change in a notebook: a unified diff of each changed cell's source,
+/// headed `path:cell N`, and a line for each cell whose outputs would be cleared.
+fn fix_diff(
+    path: &std::path::Path,
+    before: &[u8],
+    after: &str,
+    redacted: [&std::collections::BTreeMap<usize, String>; 2],
+) -> String {
+    let (Ok(text), Ok(fixed)) = (
+        nblint_notebook::decode_text(before),
+        nblint_notebook::Notebook::from_str(after),
+    ) else {
+        return String::new();
+    };
+    let Ok(original) = nblint_notebook::Notebook::from_str(text) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for (index, (a, b)) in original.cells.iter().zip(&fixed.cells).enumerate() {
+        let header = format!("{}:cell {}", path.display(), index + 1);
+        if a.source != b.source {
+            // Secrets are masked on both sides, as in every other output.
+            let side = |i: usize, source: &str| {
+                masked(redacted[i].get(&index).map_or(source, String::as_str))
+            };
+            let (before, after) = (side(0, &a.source), side(1, &b.source));
+            let diff = similar::TextDiff::from_lines(&before, &after);
+            out.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&header, &header)
+                    .to_string(),
+            );
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        if a.outputs.len() != b.outputs.len() || a.execution_count != b.execution_count {
+            out.push_str(&format!(
+                "{header}: {} cleared\n",
+                if a.outputs.is_empty() {
+                    "execution count".to_string()
+                } else {
+                    format!("{} {}", a.outputs.len(), plural(a.outputs.len(), "output"))
+                }
+            ));
+        }
+    }
+    out
+}
+
+/// The text with every secret any family's redactor finds masked.
+fn masked(text: &str) -> String {
+    let ranges: Vec<nblint_engine::ruff_text_size::TextRange> = registry()
+        .redactors()
+        .flat_map(|redact| redact(text))
+        .filter_map(|r| {
+            Some(nblint_engine::ruff_text_size::TextRange::new(
+                u32::try_from(r.start).ok()?.into(),
+                u32::try_from(r.end).ok()?.into(),
+            ))
+        })
+        .collect();
+    nblint_engine::lint::redact_ranges(text, &ranges)
 }
 
 fn plural(n: usize, word: &str) -> String {
