@@ -269,3 +269,15 @@ fn diff_shows_the_fixes_masked_and_writes_nothing() {
     ]);
     assert_eq!((run.status, run.stdout.as_str()), (0, ""), "{}", run.stderr);
 }
+
+#[test]
+fn fix_only_fixes_and_reports_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leaky.ipynb");
+    std::fs::write(&path, leaky_notebook()).unwrap();
+    let run = check(&path, &["--fix-only"]);
+    assert_eq!((run.status, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    assert!(run.stderr.contains("Fixed 1 finding."), "{}", run.stderr);
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(after["cells"][2]["outputs"], json!([]));
+}

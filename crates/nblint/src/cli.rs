@@ -78,6 +78,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
+    /// Apply the fixes like --fix and report nothing that remains (exit 0 unless an error)
+    #[arg(long, conflicts_with = "diff")]
+    pub fix_only: bool,
+
     /// Print what --fix would change, as a unified diff of each changed cell's source (and a
     /// line for cleared outputs), write nothing, and exit 1 when there is a change
     #[arg(long, conflicts_with = "fix")]

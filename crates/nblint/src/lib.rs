@@ -224,7 +224,7 @@ fn check(
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let mode = FixMode {
-        apply: args.fix,
+        apply: args.fix || args.fix_only,
         unsafe_fixes: args.unsafe_fixes,
         diff: args.diff,
     };
@@ -272,6 +272,19 @@ fn check(
             EXIT_FINDINGS
         } else {
             EXIT_CLEAN
+        });
+    }
+    if args.fix_only {
+        for message in &errors {
+            let _ = writeln!(stderr, "error: {message}");
+        }
+        if !args.quiet {
+            let _ = writeln!(stderr, "Fixed {fixed} {}.", plural(fixed, "finding"));
+        }
+        return Ok(if errors.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_ERROR
         });
     }
     let written = match &args.output_file {
