@@ -281,3 +281,36 @@ fn fix_only_fixes_and_reports_nothing_else() {
     let after: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(after["cells"][2]["outputs"], json!([]));
 }
+
+#[test]
+fn configuration_decides_which_fixes_apply_and_how_safe_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leaky.ipynb");
+    std::fs::write(&path, leaky_notebook()).unwrap();
+    // NB403 may not be fixed; NB402's fix counts as safe.
+    std::fs::write(
+        dir.path().join("nblint.toml"),
+        "unfixable = [\"NB403\"]\nextend-safe-fixes = [\"hardcoded-password\"]\n",
+    )
+    .unwrap();
+    let run = check(&path, &[]);
+    assert!(run.stdout.contains("NB402 [*]"), "{}", run.stdout);
+    assert!(!run.stdout.contains("NB403 [*]"), "{}", run.stdout);
+    let run = check(&path, &["--fix"]);
+    assert!(
+        run.stderr.contains("Fixed 1 finding (2 remaining)."),
+        "{}",
+        run.stderr
+    );
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        after["cells"][1]["source"][2],
+        "db_password = os.environ[\"DB_PASSWORD\"]\n"
+    );
+    assert_ne!(after["cells"][2]["outputs"], json!([]));
+    // Unknown codes in these keys are configuration errors, like everywhere else.
+    std::fs::write(dir.path().join("nblint.toml"), "fixable = [\"NB4O3\"]\n").unwrap();
+    let run = check(&path, &["--fix"]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("NB403"), "{}", run.stderr);
+}

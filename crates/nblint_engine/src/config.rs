@@ -45,6 +45,10 @@ pub const DEFAULT_EXCLUDE: &[&str] = &[
 ];
 
 const TOP_LEVEL_KEYS: &[&str] = &[
+    "fixable",
+    "unfixable",
+    "extend-safe-fixes",
+    "extend-unsafe-fixes",
     "select",
     "extend-select",
     "ignore",
@@ -90,6 +94,8 @@ pub struct ConfigFile {
     pub per_file_ignores: Vec<(String, Vec<Selector>)>,
     pub exclude: Option<Vec<String>>,
     pub extend_exclude: Vec<String>,
+    /// Which fixes may apply, and which count as safe or unsafe.
+    pub fixes: FixSettings,
     /// `(family, option) → value`, only for options the file sets, checked.
     pub options: BTreeMap<(String, String), OptionValue>,
 }
@@ -188,6 +194,10 @@ impl Reader<'_> {
                 "ignore" => config.ignore = self.selectors(value)?,
                 "exclude" => config.exclude = Some(self.globs(value)?),
                 "extend-exclude" => config.extend_exclude = self.globs(value)?,
+                "fixable" => config.fixes.fixable = Some(self.selectors(value)?),
+                "unfixable" => config.fixes.unfixable = self.selectors(value)?,
+                "extend-safe-fixes" => config.fixes.extend_safe = self.selectors(value)?,
+                "extend-unsafe-fixes" => config.fixes.extend_unsafe = self.selectors(value)?,
                 "per-file-ignores" => {
                     let DeValue::Table(entries) = value.get_ref() else {
                         return Err(self.error(
@@ -328,6 +338,44 @@ pub struct Settings {
     exclude: GlobSet,
     /// Each family's options, every default filled in.
     options: Vec<std::sync::Arc<dyn AnyOptions>>,
+    pub fixes: FixSettings,
+}
+
+/// `fixable`, `unfixable`, `extend-safe-fixes`, `extend-unsafe-fixes`, as in ruff.
+#[derive(Debug, Clone, Default)]
+pub struct FixSettings {
+    /// Rules whose fixes may apply; every rule when `None`.
+    pub fixable: Option<Vec<Selector>>,
+    /// Rules whose fixes never apply.
+    pub unfixable: Vec<Selector>,
+    /// Rules whose unsafe fixes count as safe.
+    pub extend_safe: Vec<Selector>,
+    /// Rules whose safe fixes count as unsafe.
+    pub extend_unsafe: Vec<Selector>,
+}
+
+impl FixSettings {
+    /// The applicability a rule's fix has under this configuration; `None` when it may not
+    /// apply at all.
+    pub fn applicability(
+        &self,
+        registry: &Registry,
+        meta: &crate::rule::RuleMeta,
+        applicability: crate::rule::Applicability,
+    ) -> Option<crate::rule::Applicability> {
+        use crate::rule::Applicability;
+        let covers = |selectors: &[Selector]| selectors.iter().any(|s| s.covers(registry, meta));
+        if self.fixable.as_deref().is_some_and(|f| !covers(f)) || covers(&self.unfixable) {
+            return None;
+        }
+        Some(if covers(&self.extend_unsafe) {
+            Applicability::Unsafe
+        } else if covers(&self.extend_safe) {
+            Applicability::Safe
+        } else {
+            applicability
+        })
+    }
 }
 
 impl Settings {
@@ -387,6 +435,7 @@ impl Settings {
         Settings {
             root: root.to_path_buf(),
             source: config.map(|c| c.path.clone()),
+            fixes: config.map(|c| c.fixes.clone()).unwrap_or_default(),
             rules,
             per_file_ignores,
             exclude: exclude.build().unwrap_or_else(|_| GlobSet::empty()),

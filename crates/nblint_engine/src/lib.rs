@@ -19,7 +19,7 @@ pub mod suppression;
 pub mod system;
 
 pub use checker::Checker;
-pub use config::{ConfigError, ConfigFile, Overrides, Settings};
+pub use config::{ConfigError, ConfigFile, FixSettings, Overrides, Settings};
 pub use diagnostic::{Diagnostic, Edit, Fix, Related, Span};
 pub use fix::{fix_bytes, FixOutcome};
 pub use lint::{lint_bytes, FileReport, Finding, Location, Part, RelatedLocation};

@@ -173,7 +173,18 @@ pub fn lint_bytes(
                 .entry(cell)
                 .or_insert_with(|| notebook.cells[cell].source.clone());
         }
-        report.findings.push(resolver.finding(diagnostic));
+        let mut finding = resolver.finding(diagnostic);
+        // The configuration decides whether the fix may apply, and how safe it counts.
+        if let Some(fix) = finding.fix.take() {
+            let meta = registry.get(finding.code);
+            finding.fix = meta
+                .and_then(|m| settings.fixes.applicability(registry, m, fix.applicability))
+                .map(|applicability| Fix {
+                    applicability,
+                    ..fix
+                });
+        }
+        report.findings.push(finding);
     }
     // Secrets never leave the engine whole: every family's redactor runs on every source a
     // snippet is made of and on every message, whichever rules found what.
