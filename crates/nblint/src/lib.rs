@@ -339,7 +339,10 @@ fn check(
         let skipped_note = if skipped.is_empty() {
             String::new()
         } else {
-            format!(", {} not Python: only the rules that need no Python ran", skipped.len())
+            format!(
+                ", {} not Python: only the rules that need no Python ran",
+                skipped.len()
+            )
         };
         let _ = writeln!(stderr, "{summary}{skipped_note}).");
         if args.fix {
