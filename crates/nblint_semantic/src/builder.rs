@@ -1259,7 +1259,29 @@ fn cell_magic_bindings(source: &str) -> Vec<Event> {
         .collect();
     let mut names: Vec<(usize, &str)> = Vec::new();
     match magic {
-        "bigquery" | "capture" => names.extend(words.first().filter(|(_, w)| !w.starts_with('-'))),
+        "capture" => names.extend(words.first().filter(|(_, w)| !w.starts_with('-'))),
+        // `%%bigquery [--project P] df`: the destination is the first word that is neither an
+        // option nor an option's value.
+        "bigquery" => {
+            const FLAGS: &[&str] = &[
+                "--dry_run",
+                "--use_legacy_sql",
+                "--use_bqstorage_api",
+                "--use_rest_api",
+                "--verbose",
+                "--no_query_cache",
+            ];
+            let mut rest = words.iter();
+            while let Some(word) = rest.next() {
+                if !word.1.starts_with('-') {
+                    names.push(*word);
+                    break;
+                }
+                if !word.1.contains('=') && !FLAGS.contains(&word.1) {
+                    rest.next();
+                }
+            }
+        }
         "sql" | "bq" => {
             // ipython-sql's `%%sql rows <<`; Datalab's `%%sql --module q`, `%%bq query -n q`.
             if let [first, (_, "<<"), ..] = words.as_slice() {

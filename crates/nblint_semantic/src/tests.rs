@@ -505,3 +505,16 @@ fn in_place_changes_happen_when_the_function_is_called() {
     assert_eq!(events(&ix, 1), ["r:record", "r>results", "m:results"]);
     assert!(ix.call_write(1, ix.events(1)[2].range, "results").is_some());
 }
+
+#[test]
+fn bigquery_destinations_after_options() {
+    let ix = index(&[
+        "%%bigquery --project {PROJECT} df\nSELECT 1\n",
+        "%%bigquery --use_legacy_sql rows\nSELECT 1\n",
+        "%%bigquery --max_results=10 out\nSELECT 1\n",
+        "print(df, rows, out)\n",
+    ]);
+    for name in ["df", "rows", "out"] {
+        assert_eq!(status(&ix, 3, name), [ReadStatus::Bound], "{name}");
+    }
+}

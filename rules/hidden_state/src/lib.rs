@@ -51,7 +51,7 @@ declare_options! {
         /// hosted platform or an IPython startup file injects. The default lists what Spark
         /// notebook runtimes (Databricks, Dataproc, EMR, Synapse, the PySpark kernel) inject;
         /// setting the option replaces it.
-        builtins: Texts = "['spark', 'sc', 'sqlContext', 'dbutils']", key = "builtins", rules = ["NB104"];
+        builtins: Texts = "['spark', 'sc', 'sqlContext', 'dbutils']", key = "builtins", rules = ["NB103", "NB104"];
     }
 }
 

@@ -47,6 +47,8 @@ declare_rule! {
 impl Rule for UseBeforeDefinition {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let index = checker.semantic();
+        // A name the runtime provides exists before the notebook binds it.
+        let builtins = &checker.options::<crate::HiddenStateOptions>().builtins;
         let mut reported = HashSet::new();
         for (cell, event) in index.all_events() {
             let EventKind::Read(read) = &event.kind else {
@@ -57,6 +59,7 @@ impl Rule for UseBeforeDefinition {
                     read.status,
                     ReadStatus::BoundLater { .. } | ReadStatus::Deleted { .. }
                 )
+                || builtins.iter().any(|b| b == event.name.as_str())
                 || !reported.insert(event.name.clone())
             {
                 continue;
