@@ -343,6 +343,22 @@ impl Builder<'_> {
 
     /// Records a mutation of the root name of `target` (`df` in `df.loc[m, "a"]`), when that
     /// name is a module name and the code runs now.
+    /// `xs.append(x)`, `df.drop(..., inplace=True)`: a call of a mutating method changes the
+    /// value it is called on.
+    fn method_mutation(&mut self, call: &ast::ExprCall) {
+        let Expr::Attribute(ast::ExprAttribute { value, attr, .. }) = call.func.as_ref() else {
+            return;
+        };
+        let inplace = call.arguments.keywords.iter().any(|k| {
+            k.arg.as_ref().is_some_and(|a| a.as_str() == "inplace")
+                && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)
+        });
+        if let Some(repeats) = method_mutation(attr.as_str(), inplace) {
+            let kind = MutationKind::Method(attr.to_string());
+            self.mutate(value, Mutation { kind, repeats });
+        }
+    }
+
     fn mutate(&mut self, target: &Expr, mutation: Mutation) {
         let Some(root) = root_name(target) else {
             return;
@@ -967,18 +983,7 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
                 // Inside a function, only the in-place changes of globals matter here: they
                 // happen when the function is called.
                 if !self.immediate() {
-                    if let Expr::Attribute(ast::ExprAttribute { value, attr, .. }) =
-                        call.func.as_ref()
-                    {
-                        let inplace = call.arguments.keywords.iter().any(|k| {
-                            k.arg.as_ref().is_some_and(|a| a.as_str() == "inplace")
-                                && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)
-                        });
-                        if let Some(repeats) = method_mutation(attr.as_str(), inplace) {
-                            let kind = MutationKind::Method(attr.to_string());
-                            self.mutate(value, Mutation { kind, repeats });
-                        }
-                    }
+                    self.method_mutation(call);
                     return;
                 }
                 match call.func.as_ref() {
@@ -1004,14 +1009,7 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
                             self.unknown.push((self.cell, call.range() + self.offset));
                             return;
                         }
-                        let inplace = call.arguments.keywords.iter().any(|k| {
-                            k.arg.as_ref().is_some_and(|a| a.as_str() == "inplace")
-                                && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)
-                        });
-                        if let Some(repeats) = method_mutation(attr.as_str(), inplace) {
-                            let kind = MutationKind::Method(attr.to_string());
-                            self.mutate(value, Mutation { kind, repeats });
-                        }
+                        self.method_mutation(call);
                     }
                     _ => {}
                 }

@@ -473,29 +473,23 @@ impl SemanticIndex {
         while let Some(current) = stack.pop() {
             let function = &self.functions[current];
             if at_calls[current] {
-                for (name, at, derived) in &function.writes {
+                let writes = function.writes.iter().map(|(name, at, derived)| {
+                    let binding = Binding {
+                        kind: BindKind::Global,
+                        derived: *derived,
+                        function: None,
+                    };
+                    (name, at, EventKind::Bind(binding))
+                });
+                let mutations = function
+                    .mutations
+                    .iter()
+                    .map(|(name, at, mutation)| (name, at, EventKind::Mutate(mutation.clone())));
+                for (name, at, kind) in writes.chain(mutations) {
                     out.push(Event {
                         name: name.clone(),
                         range,
-                        kind: EventKind::Bind(Binding {
-                            kind: BindKind::Global,
-                            derived: *derived,
-                            function: None,
-                        }),
-                    });
-                    call_writes.push(CallWrite {
-                        cell,
-                        call: range,
-                        name: name.clone(),
-                        at_cell: function.cell,
-                        at: *at,
-                    });
-                }
-                for (name, at, mutation) in &function.mutations {
-                    out.push(Event {
-                        name: name.clone(),
-                        range,
-                        kind: EventKind::Mutate(mutation.clone()),
+                        kind,
                     });
                     call_writes.push(CallWrite {
                         cell,
