@@ -64,17 +64,11 @@ pub fn fix_bytes(
             if fix.applicability == Applicability::Unsafe && !unsafe_fixes {
                 continue;
             }
-            let Some(candidate) = fix.edits.iter().map(change).collect::<Option<Vec<_>>>() else {
-                continue;
-            };
-            if candidate
-                .iter()
-                .any(|c| changes.iter().any(|d| overlaps(c, d)))
-            {
-                continue;
+            let candidate: Vec<Change> = fix.edits.iter().map(change).collect();
+            if let Some(merged) = combine(&changes, &candidate) {
+                changes = merged;
+                codes.push(finding.code);
             }
-            changes.extend(candidate);
-            codes.push(finding.code);
         }
         if changes.is_empty() {
             break;
@@ -113,25 +107,129 @@ pub fn fix_bytes(
     }
 }
 
-/// The writer's change for an edit; `None` for edits the writer does not make yet.
-fn change(edit: &Edit) -> Option<Change> {
+/// The writer's change for an edit.
+fn change(edit: &Edit) -> Change {
     match edit {
         Edit::ReplaceSource {
             cell,
             range,
             content,
-        } => Some(Change::ReplaceSource {
+        } => Change::ReplaceSource {
             cell: *cell,
             range: range.start().to_usize()..range.end().to_usize(),
             content: content.clone(),
-        }),
-        Edit::ClearOutputs { cell } => Some(Change::ClearOutputs { cell: *cell }),
-        Edit::InsertCell { .. } | Edit::SplitCell { .. } => None,
+        },
+        Edit::ClearOutputs { cell } => Change::ClearOutputs { cell: *cell },
+        Edit::InsertCell {
+            before,
+            kind,
+            source,
+            tags,
+        } => Change::InsertCell {
+            before: *before,
+            kind: *kind,
+            source: source.clone(),
+            tags: tags.clone(),
+        },
+        Edit::SplitCell { cell, at } => Change::SplitCell {
+            cell: *cell,
+            at: at.to_usize(),
+        },
     }
 }
 
-/// Whether two changes touch the same text: overlapping ranges of one cell's source (two
-/// insertions at one point included), or the same cell's outputs.
+/// The changes of a round with one more fix's changes, or `None` when the fix touches what
+/// the round already changes (it waits for the next round). A change the round already makes
+/// is made once (two fixes importing `os`); two insertions at one point, or two new cells at
+/// one place with the same kind and tags, become one, in order, unless they bind one name
+/// (two `THRESHOLD = ...` lines for different values would leave one of them wrong).
+fn combine(changes: &[Change], candidate: &[Change]) -> Option<Vec<Change>> {
+    let mut merged = changes.to_vec();
+    for new in candidate {
+        if merged.contains(new) {
+            continue;
+        }
+        if let Some(at) = merged.iter().position(|old| {
+            insertion_point(old) == insertion_point(new) && insertion_point(new).is_some()
+        }) {
+            let (old_text, new_text) = (inserted_text(&merged[at])?, inserted_text(new)?);
+            if binds_same_name(old_text, new_text) {
+                return None;
+            }
+            let joined = join_insertions(old_text, new_text);
+            match &mut merged[at] {
+                Change::ReplaceSource { content, .. } => *content = joined,
+                Change::InsertCell { source, .. } => *source = joined,
+                _ => return None,
+            }
+            continue;
+        }
+        if merged.iter().any(|old| overlaps(old, new)) {
+            return None;
+        }
+        merged.push(new.clone());
+    }
+    Some(merged)
+}
+
+/// Where a change inserts text without replacing any: a point of a cell's source, or a new
+/// cell's place with its kind and tags.
+#[derive(PartialEq, Eq)]
+enum Point<'a> {
+    Source(usize, usize),
+    Cell(usize, nblint_notebook::CellKind, &'a [String]),
+}
+
+fn insertion_point(change: &Change) -> Option<Point<'_>> {
+    match change {
+        Change::ReplaceSource { cell, range, .. } if range.is_empty() => {
+            Some(Point::Source(*cell, range.start))
+        }
+        Change::InsertCell {
+            before, kind, tags, ..
+        } => Some(Point::Cell(*before, *kind, tags)),
+        _ => None,
+    }
+}
+
+fn inserted_text(change: &Change) -> Option<&str> {
+    match change {
+        Change::ReplaceSource { content, .. } => Some(content),
+        Change::InsertCell { source, .. } => Some(source),
+        _ => None,
+    }
+}
+
+/// Two insertions at one point, one after the other, each on its own lines.
+fn join_insertions(first: &str, second: &str) -> String {
+    if first.ends_with('\n') || second.starts_with('\n') || first.is_empty() {
+        format!("{first}{second}")
+    } else {
+        format!("{first}\n{second}")
+    }
+}
+
+/// Whether two inserted texts both assign one name (`NAME = ...` at the start of a line).
+fn binds_same_name(a: &str, b: &str) -> bool {
+    let names = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|line| {
+                let (left, right) = line.split_once('=')?;
+                let left = left.trim();
+                (!right.starts_with('=')
+                    && !left.is_empty()
+                    && left.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                .then(|| left.to_string())
+            })
+            .collect()
+    };
+    let first = names(a);
+    names(b).iter().any(|n| first.contains(n))
+}
+
+/// Whether two changes touch the same text: overlapping ranges of one cell's source (an
+/// insertion at either end of a replaced range included), the same cell's outputs, or a split
+/// of a cell whose source another change edits.
 fn overlaps(a: &Change, b: &Change) -> bool {
     match (a, b) {
         (
@@ -147,27 +245,34 @@ fn overlaps(a: &Change, b: &Change) -> bool {
             },
         ) => c1 == c2 && r1.start <= r2.end && r2.start <= r1.end,
         (Change::ClearOutputs { cell: c1 }, Change::ClearOutputs { cell: c2 }) => c1 == c2,
+        (Change::SplitCell { cell: c1, .. }, Change::ReplaceSource { cell: c2, .. })
+        | (Change::ReplaceSource { cell: c1, .. }, Change::SplitCell { cell: c2, .. }) => c1 == c2,
         _ => false,
     }
 }
 
-/// The first Python cell that parsed before and does not after the change, if any.
+/// The first Python cell of the changed notebook that does not parse although its source is
+/// new (changed, inserted or split off), if any. Cells move when cells are inserted, so cells
+/// are compared by source: a cell whose exact source failed before is not the fix's doing.
 fn breaks_a_cell(before: &Notebook, after_text: &str) -> Option<usize> {
-    let after = Notebook::from_str(after_text).ok()?;
-    before
+    let Ok(after) = Notebook::from_str(after_text) else {
+        return Some(0);
+    };
+    let parses = |cell: &nblint_notebook::Cell| {
+        let parsed = parse_cell(cell);
+        parsed.syntax != CellSyntax::Python
+            || parsed
+                .parsed
+                .as_ref()
+                .is_some_and(|m| m.errors().is_empty())
+    };
+    let failing_before: Vec<&str> = before
         .cells
         .iter()
-        .zip(&after.cells)
-        .enumerate()
-        .filter(|(_, (a, b))| a.source != b.source)
-        .find_map(|(i, (a, b))| {
-            let parsed_before = parse_cell(a);
-            let parsed_after = parse_cell(b);
-            let ok = |p: &nblint_notebook::ParsedCell| {
-                p.syntax == CellSyntax::Python
-                    && p.parsed.as_ref().is_some_and(|m| m.errors().is_empty())
-            };
-            (ok(&parsed_before) && !ok(&parsed_after)).then_some(i)
-        })
-        .or_else(|| (after.cells.len() != before.cells.len()).then_some(0))
+        .filter(|c| c.is_code() && !parses(c))
+        .map(|c| c.source.as_str())
+        .collect();
+    after.cells.iter().position(|cell| {
+        cell.is_code() && !parses(cell) && !failing_before.contains(&cell.source.as_str())
+    })
 }

@@ -10,6 +10,7 @@
 pub mod checker;
 pub mod config;
 pub mod diagnostic;
+pub mod edits;
 pub mod fix;
 pub mod lint;
 pub mod options;

@@ -173,6 +173,24 @@ impl RawMap<'_> {
     }
 }
 
+impl RawMap<'_> {
+    /// The members of the JSON object that starts at raw offset `base`, in file order: each
+    /// key (quotes included) and its value.
+    pub fn members(&self, base: usize) -> Option<Vec<(Range<usize>, Range<usize>)>> {
+        let mut scanner = Scanner {
+            bytes: self.text.as_bytes(),
+            pos: base,
+        };
+        let mut members = Vec::new();
+        scanner.object(|s, key| {
+            let value = s.skip_value()?;
+            members.push((key.start - 1..key.end + 1, value));
+            Some(())
+        })?;
+        Some(members)
+    }
+}
+
 /// Maps a byte offset in the concatenation of the decoded JSON strings `parts` to the raw byte
 /// offset where that character's text (or its escape) starts.
 pub fn decoded_to_raw(bytes: &[u8], parts: &[Range<usize>], offset: usize) -> Option<usize> {

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::model::Notebook;
+use crate::model::{CellKind, Notebook};
 use crate::raw::RawMap;
 
 /// One change to a notebook. Cells are 0-based; byte ranges are in the cell's decoded source.
@@ -26,6 +26,18 @@ pub enum Change {
     },
     /// Remove a code cell's outputs and execution count.
     ClearOutputs { cell: usize },
+    /// Insert a new cell before the cell at `before` (the number of cells to append), with
+    /// `tags` in its metadata.
+    InsertCell {
+        before: usize,
+        kind: CellKind,
+        source: String,
+        tags: Vec<String>,
+    },
+    /// Split a cell at a byte offset of its source, at the start of a line: the cell keeps what is before `at` (and its
+    /// id, metadata and outputs); a new cell of the same kind, with no outputs, follows it with
+    /// the rest. Several splits of one cell make several new cells.
+    SplitCell { cell: usize, at: usize },
 }
 
 /// Why changes could not be applied.
@@ -41,6 +53,8 @@ pub enum WriteError {
     Boundary(usize),
     #[error("cell {0} has no outputs to clear")]
     NoOutputs(usize),
+    #[error("cells cannot be inserted or split in an nbformat 3 notebook")]
+    Version3,
 }
 
 /// How the file writes JSON, read off its text.
@@ -87,7 +101,7 @@ pub fn apply(text: &str, notebook: &Notebook, changes: &[Change]) -> Result<Stri
         .iter()
         .filter_map(|c| match c {
             Change::ReplaceSource { cell, .. } => Some(*cell),
-            Change::ClearOutputs { .. } => None,
+            _ => None,
         })
         .collect();
     cells.sort_unstable();
@@ -156,6 +170,36 @@ pub fn apply(text: &str, notebook: &Notebook, changes: &[Change]) -> Result<Stri
             }
         }
     }
+    let structural: Vec<&Change> = changes
+        .iter()
+        .filter(|c| matches!(c, Change::InsertCell { .. } | Change::SplitCell { .. }))
+        .collect();
+    if !structural.is_empty() {
+        if notebook.upgraded_from == Some(3) {
+            return Err(WriteError::Version3);
+        }
+        let mut cells = NewCells::new(text, &raw, notebook, &style);
+        for change in structural {
+            match change {
+                Change::InsertCell {
+                    before,
+                    kind,
+                    source,
+                    tags,
+                } => replacements.push(cells.insert(*before, *kind, source, tags)?),
+                Change::SplitCell { cell, at } => {
+                    if changes.iter().any(
+                        |c| matches!(c, Change::ReplaceSource { cell: other, .. } if other == cell),
+                    ) {
+                        return Err(WriteError::Overlap(*cell));
+                    }
+                    replacements.extend(cells.split(*cell, *at, changes)?);
+                }
+                _ => {}
+            }
+        }
+    }
+    // Stable: insertions at one point keep the order of the changes.
     replacements.sort_by_key(|(r, _)| r.start);
     for pair in replacements.windows(2) {
         if pair[0].0.end > pair[1].0.start {
@@ -171,6 +215,413 @@ pub fn apply(text: &str, notebook: &Notebook, changes: &[Change]) -> Result<Stri
     }
     out.push_str(&text[at..]);
     Ok(out)
+}
+
+/// How the file lays out a cell object, read off an existing cell (or made up from the file's
+/// indentation when it has none): what sits between `{` and the first key, between members,
+/// before `}`, between a key and its value, and the order of the keys.
+struct CellLayout {
+    open: String,
+    separator: String,
+    close: String,
+    colon: String,
+    order: Vec<String>,
+    /// The indentation of the cell's keys (empty for a one-line layout).
+    key_indent: String,
+    /// The source value of the template cell, to write new sources in its style.
+    source: Option<(Range<usize>, Vec<Range<usize>>)>,
+}
+
+/// How new cell ids are written, after the ids the file has.
+#[derive(Clone, Copy)]
+enum IdStyle {
+    /// `8-4-4-4-12` hexadecimal digits.
+    Uuid,
+    /// This many lowercase hexadecimal digits.
+    Hex(usize),
+}
+
+/// Writes new cells (inserted or split off) in the file's style.
+struct NewCells<'t> {
+    text: &'t str,
+    raw: &'t RawMap<'t>,
+    notebook: &'t Notebook,
+    style: &'t Style,
+    ids: Option<(IdStyle, std::collections::HashSet<String>)>,
+}
+
+impl<'t> NewCells<'t> {
+    fn new(
+        text: &'t str,
+        raw: &'t RawMap<'t>,
+        notebook: &'t Notebook,
+        style: &'t Style,
+    ) -> NewCells<'t> {
+        // Ids only where nbformat has them (4.5 and later) and the file already writes them.
+        let with_ids = (notebook.nbformat, notebook.nbformat_minor) >= (4, 5)
+            && (notebook.cells.is_empty() || notebook.cells.iter().any(|c| c.id.is_some()));
+        let ids = with_ids.then(|| {
+            let existing: Vec<&str> = notebook
+                .cells
+                .iter()
+                .filter_map(|c| c.id.as_deref())
+                .collect();
+            let hex = |id: &str| {
+                id.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            };
+            let uuid = |id: &str| {
+                id.len() == 36
+                    && id.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+                    && hex(&id.replace('-', ""))
+            };
+            let style = match existing.first() {
+                Some(first) if existing.iter().all(|id| uuid(id)) && !first.is_empty() => {
+                    IdStyle::Uuid
+                }
+                Some(first)
+                    if (8..=32).contains(&first.len())
+                        && existing.iter().all(|id| id.len() == first.len() && hex(id)) =>
+                {
+                    IdStyle::Hex(first.len())
+                }
+                _ => IdStyle::Hex(8),
+            };
+            (style, existing.into_iter().map(str::to_string).collect())
+        });
+        NewCells {
+            text,
+            raw,
+            notebook,
+            style,
+            ids,
+        }
+    }
+
+    /// A fresh id in the file's style, unique in the notebook: derived from the cell's source
+    /// and position, so that fixing the same notebook twice writes the same ids.
+    fn id(&mut self, seed: &str, position: usize) -> Option<String> {
+        let (style, taken) = self.ids.as_mut()?;
+        let mut attempt = 0u64;
+        loop {
+            let mut digits = String::new();
+            let mut round = 0u64;
+            while digits.len() < 32 {
+                let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+                for byte in seed
+                    .bytes()
+                    .chain(position.to_le_bytes())
+                    .chain(attempt.to_le_bytes())
+                    .chain(round.to_le_bytes())
+                {
+                    hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+                }
+                digits.push_str(&format!("{hash:016x}"));
+                round += 1;
+            }
+            let id = match *style {
+                IdStyle::Uuid => format!(
+                    "{}-{}-4{}-{}-{}",
+                    &digits[..8],
+                    &digits[8..12],
+                    &digits[13..16],
+                    &digits[16..20],
+                    &digits[20..32]
+                ),
+                IdStyle::Hex(len) => digits[..len].to_string(),
+            };
+            if taken.insert(id.clone()) {
+                return Some(id);
+            }
+            attempt += 1;
+        }
+    }
+
+    /// The layout of cell `index` as a template for new cells.
+    fn layout_of(&self, index: usize) -> Option<CellLayout> {
+        let object = self.raw.cell(index)?.object.clone();
+        let members = self.raw.members(object.start)?;
+        let (first, last) = (members.first()?, members.last()?);
+        let open = self.text[object.start + 1..first.0.start].to_string();
+        let separator = match members.get(1) {
+            Some(second) => self.text[first.1.end..second.0.start].to_string(),
+            None => format!(",{}", if open.is_empty() { " " } else { &open }),
+        };
+        let close = self.text[last.1.end..object.end - 1].to_string();
+        let colon = self.text[first.0.end..first.1.start].to_string();
+        let order = members
+            .iter()
+            .filter_map(|(key, _)| serde_json::from_str::<String>(&self.text[key.clone()]).ok())
+            .collect();
+        let key_indent = open
+            .rfind('\n')
+            .map_or(String::new(), |i| open[i + 1..].to_string());
+        let raw_cell = self.raw.cell(index)?;
+        let source = raw_cell
+            .source_value
+            .clone()
+            .map(|value| (value, raw_cell.source_parts.clone()));
+        Some(CellLayout {
+            open,
+            separator,
+            close,
+            colon,
+            order,
+            key_indent,
+            source,
+        })
+    }
+
+    /// A layout made up from the file's indentation, for a notebook with no cell to copy.
+    fn default_layout(&self, cell_indent: &str) -> CellLayout {
+        let style = self.style;
+        let (open, separator, close, key_indent) = if style.indent.is_empty() {
+            (
+                String::new(),
+                ", ".to_string(),
+                String::new(),
+                String::new(),
+            )
+        } else {
+            let key_indent = format!("{cell_indent}{}", style.indent);
+            (
+                format!("{}{key_indent}", style.newline),
+                format!(",{}{key_indent}", style.newline),
+                format!("{}{cell_indent}", style.newline),
+                key_indent,
+            )
+        };
+        CellLayout {
+            open,
+            separator,
+            close,
+            colon: ": ".to_string(),
+            order: Vec::new(),
+            key_indent,
+            source: None,
+        }
+    }
+
+    /// The template for a new cell of `kind` near cell `near`: the closest cell of that kind,
+    /// else the closest cell.
+    fn template(&self, near: usize, kind: CellKind) -> Option<usize> {
+        let cells = &self.notebook.cells;
+        let by_distance = |i: &usize| i.abs_diff(near);
+        (0..cells.len())
+            .filter(|&i| cells[i].kind == kind)
+            .min_by_key(by_distance)
+            .or_else(|| (0..cells.len()).min_by_key(by_distance))
+    }
+
+    /// What separates two cell objects in the cells list.
+    fn cell_separator(&self) -> String {
+        let cells = self.raw.cells();
+        match cells {
+            [a, b, ..] => self.text[a.object.end..b.object.start].to_string(),
+            [a] if !self.style.indent.is_empty() => {
+                format!(
+                    ",{}{}",
+                    self.style.newline,
+                    line_indent(self.text, a.object.start)
+                )
+            }
+            _ => ", ".to_string(),
+        }
+    }
+
+    /// The JSON of a new cell.
+    fn render(
+        &mut self,
+        layout: &CellLayout,
+        kind: CellKind,
+        source: &str,
+        tags: &[String],
+        position: usize,
+    ) -> String {
+        let mut members: Vec<(&str, String)> =
+            vec![("cell_type", string_json(kind.as_str(), false))];
+        if kind == CellKind::Code {
+            members.push(("execution_count", "null".to_string()));
+            members.push(("outputs", "[]".to_string()));
+        }
+        if let Some(id) = self.id(source, position) {
+            members.push(("id", string_json(&id, false)));
+        }
+        members.push(("metadata", self.metadata(layout, tags)));
+        let source_text = match &layout.source {
+            Some((value, parts)) => {
+                source_json(self.text, value.clone(), parts, source, self.style)
+            }
+            None => {
+                let empty = format!("{}[]", layout.key_indent);
+                let at = empty.len() - 2;
+                source_json(&empty, at..at + 2, &[], source, self.style)
+            }
+        };
+        members.push(("source", source_text));
+        // The template's key order; keys it lacks go where sorted order puts them.
+        let mut order: Vec<&str> = layout
+            .order
+            .iter()
+            .map(String::as_str)
+            .filter(|k| members.iter().any(|(m, _)| m == k))
+            .collect();
+        for (key, _) in &members {
+            if !order.contains(key) {
+                let at = order.iter().position(|k| k > key).unwrap_or(order.len());
+                order.insert(at, key);
+            }
+        }
+        let body: Vec<String> = order
+            .iter()
+            .filter_map(|key| {
+                let (_, value) = members.iter().find(|(m, _)| m == key)?;
+                Some(format!(
+                    "{}{}{value}",
+                    string_json(key, false),
+                    layout.colon
+                ))
+            })
+            .collect();
+        format!(
+            "{{{}{}{}}}",
+            layout.open,
+            body.join(&layout.separator),
+            layout.close
+        )
+    }
+
+    /// The metadata of a new cell: `{}`, or its tags in the file's layout.
+    fn metadata(&self, layout: &CellLayout, tags: &[String]) -> String {
+        if tags.is_empty() {
+            return "{}".to_string();
+        }
+        let items: Vec<String> = tags
+            .iter()
+            .map(|t| string_json(t, self.style.ensure_ascii))
+            .collect();
+        if layout.key_indent.is_empty() || self.style.indent.is_empty() {
+            return format!("{{\"tags\"{}[{}]}}", layout.colon, items.join(", "));
+        }
+        let (nl, one) = (self.style.newline, &self.style.indent);
+        let k = &layout.key_indent;
+        let item_separator = format!(",{nl}{k}{one}{one}");
+        format!(
+            "{{{nl}{k}{one}\"tags\"{}[{nl}{k}{one}{one}{}{nl}{k}{one}]{nl}{k}}}",
+            layout.colon,
+            items.join(&item_separator)
+        )
+    }
+
+    /// The replacement that inserts a new cell before cell `before`.
+    fn insert(
+        &mut self,
+        before: usize,
+        kind: CellKind,
+        source: &str,
+        tags: &[String],
+    ) -> Result<(Range<usize>, String), WriteError> {
+        let count = self.raw.cells().len();
+        if before > count {
+            return Err(WriteError::NoCell(before));
+        }
+        if count == 0 {
+            let list = self
+                .raw
+                .value_range(0, "/cells")
+                .ok_or(WriteError::Unmapped)?;
+            let list_indent = line_indent(self.text, list.start).to_string();
+            let cell_indent = format!("{list_indent}{}", self.style.indent);
+            let layout = self.default_layout(&cell_indent);
+            let cell = self.render(&layout, kind, source, tags, before);
+            let written = if self.style.indent.is_empty() {
+                format!("[{cell}]")
+            } else {
+                let nl = self.style.newline;
+                format!("[{nl}{cell_indent}{cell}{nl}{list_indent}]")
+            };
+            return Ok((list, written));
+        }
+        let template = self
+            .template(before, kind)
+            .ok_or(WriteError::NoCell(before))?;
+        let layout = self.layout_of(template).ok_or(WriteError::Unmapped)?;
+        let cell = self.render(&layout, kind, source, tags, before);
+        let separator = self.cell_separator();
+        if before < count {
+            let at = self.raw.cells()[before].object.start;
+            Ok((at..at, format!("{cell}{separator}")))
+        } else {
+            let at = self.raw.cells()[count - 1].object.end;
+            Ok((at..at, format!("{separator}{cell}")))
+        }
+    }
+
+    /// The replacements that split cell `cell` at `at`, with every other split of that cell
+    /// among `changes` (all made at its first split): its source keeps the first piece, and a
+    /// new cell follows it for each other piece.
+    fn split(
+        &mut self,
+        cell: usize,
+        at: usize,
+        changes: &[Change],
+    ) -> Result<Vec<(Range<usize>, String)>, WriteError> {
+        let model = self
+            .notebook
+            .cells
+            .get(cell)
+            .ok_or(WriteError::NoCell(cell))?;
+        let mut points: Vec<usize> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::SplitCell { cell: c, at } if *c == cell => Some(*at),
+                _ => None,
+            })
+            .collect();
+        points.sort_unstable();
+        points.dedup();
+        if points.first() != Some(&at) {
+            // Made with the first split of this cell.
+            return Ok(Vec::new());
+        }
+        let source = &model.source;
+        if points.iter().any(|&p| {
+            p == 0 || p >= source.len() || !matches!(source.as_bytes()[p - 1], b'\n' | b'\r')
+        }) || model.synthetic_prefix > 0
+        {
+            return Err(WriteError::Boundary(cell));
+        }
+        let layout = self.layout_of(cell).ok_or(WriteError::Unmapped)?;
+        let separator = self.cell_separator();
+        let mut bounds = points.clone();
+        bounds.push(source.len());
+        let mut written = String::new();
+        for (i, piece) in bounds.windows(2).enumerate() {
+            let new = self.render(
+                &layout,
+                model.kind,
+                &source[piece[0]..piece[1]],
+                &[],
+                cell + i + 1,
+            );
+            written.push_str(&separator);
+            written.push_str(&new);
+        }
+        let raw_cell = self.raw.cell(cell).ok_or(WriteError::NoCell(cell))?;
+        let value = raw_cell
+            .source_value
+            .clone()
+            .ok_or(WriteError::NoCell(cell))?;
+        let kept = source_json(
+            self.text,
+            value.clone(),
+            &raw_cell.source_parts,
+            &source[..at],
+            self.style,
+        );
+        let end = raw_cell.object.end;
+        Ok(vec![(value, kept), (end..end, written)])
+    }
 }
 
 /// The JSON for a source in the style of the value at `value` (quotes or brackets included).
@@ -429,6 +880,224 @@ mod tests {
             apply(text, &notebook, &[replace(3, 0..0, "a")]),
             Err(WriteError::NoCell(3))
         );
+    }
+
+    /// A notebook written as nbformat writes it (`json.dumps(indent=n, sort_keys=True)`, a
+    /// final newline), with `indent` as one level.
+    fn dumps(value: &serde_json::Value, indent: &str) -> String {
+        use serde::Serialize;
+        let mut out = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+        value.serialize(&mut serializer).unwrap();
+        String::from_utf8(out).unwrap() + "\n"
+    }
+
+    fn code(id: Option<&str>, source: serde_json::Value) -> serde_json::Value {
+        let mut cell = serde_json::json!({
+            "cell_type": "code", "execution_count": 3, "metadata": {"scrolled": true},
+            "outputs": [{"name": "stdout", "output_type": "stream", "text": ["é 1\n"]}],
+            "source": source,
+        });
+        if let Some(id) = id {
+            cell["id"] = id.into();
+        }
+        cell
+    }
+
+    fn notebook(cells: Vec<serde_json::Value>, minor: u32) -> serde_json::Value {
+        serde_json::json!({
+            "cells": cells,
+            "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+            "nbformat": 4, "nbformat_minor": minor,
+        })
+    }
+
+    #[test]
+    fn inserted_cells_are_written_as_nbformat_writes_them_in_every_indentation() {
+        for indent in [" ", "  ", "    ", "\t"] {
+            for minor in [2, 5] {
+                let id = |s: &str| (minor == 5).then(|| s.to_string());
+                let cells = vec![
+                    code(
+                        id("aaaaaaaa").as_deref(),
+                        serde_json::json!(["x = 1\n", "print(x)"]),
+                    ),
+                    code(id("bbbbbbbb").as_deref(), serde_json::json!([])),
+                ];
+                let before = notebook(cells.clone(), minor);
+                let text = dumps(&before, indent);
+                let parsed = Notebook::from_str(&text).unwrap();
+                let insert = Change::InsertCell {
+                    before: 0,
+                    kind: CellKind::Code,
+                    source: "ALPHA = 0.73\nPATH = 'data.csv'\n".to_string(),
+                    tags: vec!["parameters".to_string()],
+                };
+                let fixed = apply(&text, &parsed, &[insert]).unwrap();
+                let after: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+                let mut new = serde_json::json!({
+                    "cell_type": "code", "execution_count": null, "metadata": {"tags": ["parameters"]},
+                    "outputs": [], "source": ["ALPHA = 0.73\n", "PATH = 'data.csv'\n"],
+                });
+                if minor == 5 {
+                    let new_id = after["cells"][0]["id"].as_str().unwrap();
+                    assert!(
+                        new_id.len() == 8 && new_id.bytes().all(|b| b.is_ascii_hexdigit()),
+                        "{new_id}"
+                    );
+                    new["id"] = new_id.into();
+                } else {
+                    assert!(after["cells"][0].get("id").is_none());
+                }
+                let expected = notebook(vec![new, cells[0].clone(), cells[1].clone()], minor);
+                assert_eq!(
+                    fixed,
+                    dumps(&expected, indent),
+                    "indent {indent:?} minor {minor}"
+                );
+                // Appending after the last cell.
+                let append = Change::InsertCell {
+                    before: 2,
+                    kind: CellKind::Markdown,
+                    source: "# End".to_string(),
+                    tags: vec![],
+                };
+                let fixed = apply(&text, &parsed, &[append]).unwrap();
+                let after: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+                let mut new = serde_json::json!({"cell_type": "markdown", "metadata": {}, "source": ["# End"]});
+                if minor == 5 {
+                    new["id"] = after["cells"][2]["id"].clone();
+                }
+                let expected = notebook(vec![cells[0].clone(), cells[1].clone(), new], minor);
+                assert_eq!(
+                    fixed,
+                    dumps(&expected, indent),
+                    "indent {indent:?} minor {minor}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cells_are_inserted_into_an_empty_notebook_and_a_one_line_file() {
+        let empty = dumps(&notebook(vec![], 5), " ");
+        let parsed = Notebook::from_str(&empty).unwrap();
+        let insert = Change::InsertCell {
+            before: 0,
+            kind: CellKind::Code,
+            source: "import os\n".to_string(),
+            tags: vec![],
+        };
+        let fixed = apply(&empty, &parsed, std::slice::from_ref(&insert)).unwrap();
+        let after: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        let id = after["cells"][0]["id"].clone();
+        let expected = notebook(
+            vec![
+                serde_json::json!({"cell_type": "code", "execution_count": null, "id": id,
+                "metadata": {}, "outputs": [], "source": ["import os\n"]}),
+            ],
+            5,
+        );
+        assert_eq!(fixed, dumps(&expected, " "));
+        // A file on one line stays on one line.
+        let one_line =
+            serde_json::to_string(&notebook(vec![code(Some("c1"), "y = 2".into())], 5)).unwrap();
+        let parsed = Notebook::from_str(&one_line).unwrap();
+        let fixed = apply(&one_line, &parsed, &[insert]).unwrap();
+        assert!(!fixed.contains('\n'), "{fixed}");
+        let after: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        assert_eq!(
+            after["cells"][0]["source"], "import os\n",
+            "single-string sources stay strings"
+        );
+        assert_eq!(after["cells"][1], code(Some("c1"), "y = 2".into()));
+    }
+
+    #[test]
+    fn new_ids_follow_the_files_style_and_are_unique() {
+        let uuid = "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+        let text = dumps(
+            &notebook(
+                vec![code(
+                    Some(uuid),
+                    serde_json::json!(["a = 1\n", "b = 2\n", "c = 3\n"]),
+                )],
+                5,
+            ),
+            " ",
+        );
+        let parsed = Notebook::from_str(&text).unwrap();
+        let splits = [
+            Change::SplitCell { cell: 0, at: 6 },
+            Change::SplitCell { cell: 0, at: 12 },
+        ];
+        let fixed = apply(&text, &parsed, &splits).unwrap();
+        let after = Notebook::from_str(&fixed).unwrap();
+        let sources: Vec<&str> = after.cells.iter().map(|c| c.source.as_str()).collect();
+        assert_eq!(sources, ["a = 1\n", "b = 2\n", "c = 3\n"]);
+        let ids: Vec<&str> = after
+            .cells
+            .iter()
+            .map(|c| c.id.as_deref().unwrap())
+            .collect();
+        assert_eq!(ids[0], uuid, "the split cell keeps its id");
+        for id in &ids[1..] {
+            assert!(
+                id.len() == 36 && id.split('-').count() == 5 && *id != uuid,
+                "{id}"
+            );
+        }
+        assert_ne!(ids[1], ids[2]);
+        // Outputs, count and metadata stay with the first piece; the new cells have none.
+        assert_eq!(after.cells[0].outputs.len(), 1);
+        assert_eq!(after.cells[0].execution_count, Some(3));
+        assert!(after.cells[1].outputs.is_empty() && after.cells[1].execution_count.is_none());
+        // The same fix writes the same ids.
+        assert_eq!(apply(&text, &parsed, &splits).unwrap(), fixed);
+        // Everything before the split cell's source is untouched.
+        let at = text.find("\"source\"").unwrap();
+        assert_eq!(fixed[..at], text[..at]);
+    }
+
+    #[test]
+    fn structural_changes_refuse_what_they_cannot_do() {
+        let text = dumps(
+            &notebook(
+                vec![code(None, serde_json::json!(["a = 1\n", "b = 2\n"]))],
+                2,
+            ),
+            " ",
+        );
+        let parsed = Notebook::from_str(&text).unwrap();
+        for at in [0, 3, 12, 99] {
+            assert_eq!(
+                apply(&text, &parsed, &[Change::SplitCell { cell: 0, at }]),
+                Err(WriteError::Boundary(0)),
+                "{at}"
+            );
+        }
+        assert_eq!(
+            apply(
+                &text,
+                &parsed,
+                &[Change::SplitCell { cell: 0, at: 6 }, replace(0, 0..1, "z")]
+            ),
+            Err(WriteError::Overlap(0))
+        );
+        let insert = |before| Change::InsertCell {
+            before,
+            kind: CellKind::Code,
+            source: String::new(),
+            tags: vec![],
+        };
+        assert_eq!(
+            apply(&text, &parsed, &[insert(2)]),
+            Err(WriteError::NoCell(2))
+        );
+        let v3 = "{\"metadata\": {}, \"nbformat\": 3, \"nbformat_minor\": 0, \"worksheets\": [{\"cells\": [{\"cell_type\": \"code\", \"input\": [\"x = 1\"], \"language\": \"python\", \"metadata\": {}, \"outputs\": []}]}]}";
+        let parsed = Notebook::from_str(v3).unwrap();
+        assert_eq!(apply(v3, &parsed, &[insert(0)]), Err(WriteError::Version3));
     }
 
     #[test]

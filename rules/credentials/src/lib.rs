@@ -85,35 +85,20 @@ impl<'a> Scanner<'a> {
 }
 
 /// The unsafe fix of a secret written as a string literal: read it from the environment
-/// instead, importing `os` in the first code cell when no cell imports it.
+/// instead, importing `os` in the import cell when no cell imports it.
 fn environment_fix(
     checker: &Checker<'_>,
     cell: usize,
     literal: nblint_engine::ruff_text_size::TextRange,
     name: &str,
 ) -> nblint_engine::Fix {
-    use nblint_engine::ruff_text_size::{TextRange, TextSize};
     use nblint_engine::{Applicability, Edit, Fix};
     let mut edits = vec![Edit::ReplaceSource {
         cell,
         range: literal,
         content: format!("os.environ[\"{name}\"]"),
     }];
-    if !checker.semantic().is_imported("os") {
-        let first = checker
-            .notebook
-            .cells
-            .iter()
-            .position(|c| c.is_code())
-            .unwrap_or(cell);
-        let start =
-            TextSize::try_from(checker.notebook.cells[first].synthetic_prefix).unwrap_or_default();
-        edits.push(Edit::ReplaceSource {
-            cell: first,
-            range: TextRange::empty(start),
-            content: "import os\n".to_string(),
-        });
-    }
+    edits.extend(nblint_engine::edits::import(checker, "os", "import os"));
     Fix {
         applicability: Applicability::Unsafe,
         title: format!("Read it from the environment variable `{name}`"),
