@@ -18,7 +18,7 @@ pub const PARAMETERS_TAG: &str = "parameters";
 /// The edit that makes `import_line` (`import os`, `import numpy as np`) part of the notebook,
 /// or `None` when some cell already binds `name` with an import. The import goes into the
 /// import cell (the first Python code cell with code in it; cells of magics only, such as
-/// `%pip install`, do not count) after its docstring and `from __future__` imports, before the
+/// `%pip install`, and the papermill parameters cells do not count) after its docstring and `from __future__` imports, before the
 /// first other statement; a notebook with no such cell gets a new code cell before its first
 /// code cell.
 pub fn import(checker: &Checker<'_>, name: &str, import_line: &str) -> Option<Edit> {
@@ -29,7 +29,11 @@ pub fn import(checker: &Checker<'_>, name: &str, import_line: &str) -> Option<Ed
     let notebook = checker.notebook;
     for (index, parsed) in checker.cells.iter().enumerate() {
         let cell = &notebook.cells[index];
-        if !cell.is_code() || parsed.syntax != CellSyntax::Python {
+        if !cell.is_code()
+            || parsed.syntax != CellSyntax::Python
+            || cell.has_tag(PARAMETERS_TAG)
+            || cell.has_tag("injected-parameters")
+        {
             continue;
         }
         let Some(module) = parsed.module() else {

@@ -276,3 +276,163 @@ fn breaks_a_cell(before: &Notebook, after_text: &str) -> Option<usize> {
         cell.is_code() && !parses(cell) && !failing_before.contains(&cell.source.as_str())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use ruff_python_ast::Expr;
+    use ruff_text_size::Ranged;
+
+    use super::*;
+    use crate::checker::Checker;
+    use crate::config::Overrides;
+    use crate::diagnostic::{Diagnostic, Fix, Span};
+    use crate::edits;
+    use crate::registry::Family;
+    use crate::rule::{AstRule, Rule};
+
+    crate::declare_rule! {
+        /// ## What it does
+        /// Moves every float literal into the `parameters` cell as `VALUE`, and makes sure
+        /// `math` is imported.
+        pub struct Parameterize {
+            code: "NB991",
+            name: "parameterize",
+            family: "test",
+            severity: Warning,
+            default: true,
+            fix: Always(Safe),
+        }
+    }
+
+    impl Rule for Parameterize {}
+
+    impl AstRule for Parameterize {
+        fn check_expr(&self, expr: &Expr, checker: &Checker<'_>) {
+            let Expr::NumberLiteral(number) = expr else {
+                return;
+            };
+            if !number.value.is_float() || checker.cell().has_tag(edits::PARAMETERS_TAG) {
+                return;
+            }
+            let value = &checker.source()[expr.range()];
+            let parameter = edits::parameter(checker, "VALUE", value);
+            let mut fix_edits = vec![Edit::ReplaceSource {
+                cell: checker.cell_index(),
+                range: expr.range(),
+                content: parameter.name.clone(),
+            }];
+            fix_edits.extend(parameter.edit);
+            fix_edits.extend(edits::import(checker, "math", "import math"));
+            let span = Span::cell(checker.cell_index(), expr.range());
+            checker.report(Diagnostic::new(&Self::META, span, "a float").with_fix(Fix {
+                applicability: Applicability::Safe,
+                title: "Name it".to_string(),
+                edits: fix_edits,
+            }));
+        }
+    }
+
+    fn fix(text: &str) -> FixOutcome {
+        let family = Family {
+            name: "test",
+            description: "",
+            rules: crate::rules![Parameterize],
+            options: crate::options::OptionsDecl::NONE,
+            redact: None,
+        };
+        let registry = Registry::new(&[family]);
+        let settings = Settings::resolve(&registry, None, Path::new("."), &Overrides::default());
+        let rules = RuleSet::defaults(&registry);
+        fix_bytes(
+            Path::new("n.ipynb"),
+            text.as_bytes(),
+            &registry,
+            &settings,
+            &rules,
+            false,
+        )
+    }
+
+    fn notebook(cells: &[(&str, &str)]) -> String {
+        let cells: Vec<serde_json::Value> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, (kind, source))| {
+                let mut cell = serde_json::json!({"cell_type": kind, "id": format!("c{i}"), "metadata": {}, "source": source});
+                if *kind == "code" {
+                    cell["outputs"] = serde_json::json!([]);
+                    cell["execution_count"] = serde_json::Value::Null;
+                }
+                cell
+            })
+            .collect();
+        let value =
+            serde_json::json!({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5});
+        serde_json::to_string_pretty(&value).unwrap()
+    }
+
+    fn sources(text: &str) -> Vec<(String, Vec<String>)> {
+        Notebook::from_str(text)
+            .unwrap()
+            .cells
+            .iter()
+            .map(|c| (c.source.clone(), c.tags.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_parameters_cell_is_created_once_and_named_constants_never_clash() {
+        let text = notebook(&[
+            ("markdown", "# Title"),
+            ("code", "%pip install pandas"),
+            ("code", "'''Doc.'''\nfrom __future__ import annotations\nimport pandas as pd\nVALUE_OLD = 1"),
+            ("code", "a = 0.73\nb = 0.73 + 0.5\nVALUE = 'taken'"),
+        ]);
+        let outcome = fix(&text);
+        assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+        let fixed = outcome.text.unwrap();
+        let tagged = vec!["parameters".to_string()];
+        assert_eq!(
+            sources(&fixed),
+            vec![
+                ("# Title".to_string(), vec![]),
+                ("VALUE_2 = 0.73\nVALUE_3 = 0.5".to_string(), tagged),
+                ("%pip install pandas".to_string(), vec![]),
+                (
+                    "'''Doc.'''\nfrom __future__ import annotations\nimport math\nimport pandas as pd\nVALUE_OLD = 1"
+                        .to_string(),
+                    vec![]
+                ),
+                ("a = VALUE_2\nb = VALUE_2 + VALUE_3\nVALUE = 'taken'".to_string(), vec![]),
+            ]
+        );
+        assert_eq!(outcome.fixed.len(), 3);
+        assert!(outcome.report.findings.is_empty());
+        // The new cell has a fresh id; the others keep theirs.
+        let after = Notebook::from_str(&fixed).unwrap();
+        let ids: Vec<_> = after.cells.iter().map(|c| c.id.clone().unwrap()).collect();
+        assert_eq!(ids[0], "c0");
+        assert_eq!(&ids[2..], ["c1", "c2", "c3"]);
+        assert!(!ids[1].starts_with('c'));
+        // Fixed is fixed.
+        assert!(fix(&fixed).text.is_none());
+    }
+
+    #[test]
+    fn an_existing_parameters_cell_is_extended_and_its_values_reused() {
+        let text = notebook(&[("code", "VALUE = 0.5"), ("code", "x = 0.5 * 0.25")]);
+        let text = {
+            let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            value["cells"][0]["metadata"] = serde_json::json!({"tags": ["parameters"]});
+            serde_json::to_string_pretty(&value).unwrap()
+        };
+        let outcome = fix(&text);
+        let fixed = outcome.text.unwrap();
+        let found = sources(&fixed);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].0, "VALUE = 0.5\nVALUE_2 = 0.25");
+        assert_eq!(found[1].0, "import math\nx = VALUE * VALUE_2");
+    }
+}
