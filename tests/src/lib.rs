@@ -69,3 +69,36 @@ pub fn notebooks_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The nbformat schema errors of a notebook, against the schema of its version (nbformat 4
+/// before 4.5 has no cell ids, so those are not required of it), or `None` with a printed
+/// reason when the schemas are absent.
+pub fn nbformat_errors(notebook: &serde_json::Value) -> Option<Vec<String>> {
+    let schemas = shared("schemas")?;
+    let major = notebook["nbformat"].as_u64().unwrap_or(4);
+    let minor = notebook["nbformat_minor"].as_u64().unwrap_or(0);
+    let file = if major == 3 {
+        "nbformat.v3.schema.json"
+    } else {
+        "nbformat.v4.5.schema.json"
+    };
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schemas.join(file)).ok()?).ok()?;
+    if major == 4 && minor < 5 {
+        for definitions in schema["definitions"].as_object_mut().into_iter() {
+            for definition in definitions.values_mut() {
+                if let Some(required) = definition["required"].as_array_mut() {
+                    required.retain(|key| key != "id");
+                }
+            }
+        }
+        schema["properties"]["nbformat_minor"]["minimum"] = 0.into();
+    }
+    let validator = jsonschema::validator_for(&schema).ok()?;
+    Some(
+        validator
+            .iter_errors(notebook)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect(),
+    )
+}

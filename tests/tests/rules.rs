@@ -294,3 +294,146 @@ fn names_the_runtime_provides_are_configured_as_builtins() {
         run.stdout
     );
 }
+
+/// The findings of one rule on a notebook, as JSON.
+fn findings(code: &str, path: &str) -> Vec<serde_json::Value> {
+    let run = nblint(&["check", "--select", code, "--output-format", "json", path]);
+    assert!(run.status <= 1, "{path}: {}", run.stderr);
+    serde_json::from_str::<Vec<serde_json::Value>>(&run.stdout)
+        .unwrap()
+        .into_iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+/// Python cells of a notebook that do not parse, by source.
+fn broken_cells(path: &Path) -> Vec<String> {
+    let notebook = nblint_notebook::Notebook::from_bytes(&std::fs::read(path).unwrap()).unwrap();
+    notebook
+        .cells
+        .iter()
+        .filter(|cell| {
+            let parsed = nblint_notebook::parse_cell(cell);
+            parsed.syntax == nblint_notebook::CellSyntax::Python
+                && !parsed
+                    .parsed
+                    .as_ref()
+                    .is_some_and(|m| m.errors().is_empty())
+        })
+        .map(|cell| cell.source.clone())
+        .collect()
+}
+
+/// The fix harness, for every rule that declares a fix: each trigger fixture is fixed (unsafe
+/// fixes included) and the diff is a snapshot (`fix__<CODE>_<stem>`); fixing converges, a
+/// second run changes nothing, the fixed notebook is as valid against the nbformat schema as
+/// the original, no cell that parsed stops parsing, and no finding of the rule is left with a
+/// fix. The rule's declared availability must match: `Always` rules give every finding a
+/// fix, `Sometimes` rules at least one; rules that declare none give none.
+#[test]
+fn every_fixable_rule_fixes_its_triggers() {
+    use nblint_engine::FixAvailability;
+    let registry = nblint::registry();
+    for (code, dir) in rule_dirs() {
+        let Some(meta) = registry.get(&code) else {
+            continue;
+        };
+        let mut with_fix = 0;
+        for fixture in fixtures_in(&dir) {
+            let stem = stem(&fixture);
+            let temp = tempfile::tempdir().unwrap();
+            let target = temp.path().join(format!("{stem}.ipynb"));
+            write_notebook(&fixture, &target);
+            let path = target.to_str().unwrap();
+            let found = findings(&code, path);
+            let fixable = found.iter().filter(|f| !f["fix"].is_null()).count();
+            with_fix += fixable;
+            match meta.fix {
+                FixAvailability::Never => {
+                    assert_eq!(fixable, 0, "{code} declares no fix: {}", fixture.display());
+                    continue;
+                }
+                FixAvailability::Always(_) => assert_eq!(
+                    fixable,
+                    found.len(),
+                    "{code} declares a fix for every finding: {}",
+                    fixture.display()
+                ),
+                FixAvailability::Sometimes(_) => {}
+            }
+            if !stem.starts_with("trigger") {
+                continue;
+            }
+            let shown = fixture.to_str().unwrap();
+            let before_text = std::fs::read(&target).unwrap();
+            let before: serde_json::Value = serde_json::from_slice(&before_text).unwrap();
+            let broken_before = broken_cells(&target);
+            let diff = nblint(&["check", "--select", &code, "--diff", "--unsafe-fixes", path]);
+            assert!(diff.status <= 1, "{shown}: {}", diff.stderr);
+            let fix = nblint(&[
+                "check",
+                "--select",
+                &code,
+                "--fix",
+                "--unsafe-fixes",
+                "--output-format",
+                "concise",
+                path,
+            ]);
+            assert!(fix.status <= 1, "{shown}: fixing failed: {}", fix.stderr);
+            let summary = fix
+                .stderr
+                .lines()
+                .find(|l| l.starts_with("Fixed"))
+                .unwrap_or_default()
+                .to_string();
+            insta::assert_snapshot!(
+                format!("fix__{code}_{stem}"),
+                format!("{}\n{summary}\n", diff.stdout.replace(path, shown))
+            );
+            let fixed_text = std::fs::read(&target).unwrap();
+            assert_eq!(
+                fixable > 0,
+                fixed_text != before_text,
+                "{shown}: the notebook is written exactly when a fix applies"
+            );
+            // Converged: nothing is left to fix, and a second run writes nothing.
+            let left = findings(&code, path);
+            assert!(
+                left.iter().all(|f| f["fix"].is_null()),
+                "{shown}: fixable findings remain: {left:?}"
+            );
+            let again = nblint(&["check", "--select", &code, "--fix", "--unsafe-fixes", path]);
+            assert!(again.status <= 1, "{shown}: {}", again.stderr);
+            assert_eq!(
+                std::fs::read(&target).unwrap(),
+                fixed_text,
+                "{shown}: a second run changed it"
+            );
+            // As valid as before, and every cell that parsed still parses.
+            let after: serde_json::Value = serde_json::from_slice(&fixed_text).unwrap();
+            if let (Some(was), Some(is)) = (
+                nblint_tests::nbformat_errors(&before),
+                nblint_tests::nbformat_errors(&after),
+            ) {
+                let new: Vec<&String> = is.iter().filter(|e| !was.contains(e)).collect();
+                assert!(new.is_empty(), "{shown}: the fix broke the schema: {new:?}");
+            }
+            for cell in broken_cells(&target) {
+                assert!(
+                    broken_before.contains(&cell),
+                    "{shown}: a fixed cell does not parse:\n{cell}"
+                );
+            }
+        }
+        if matches!(
+            meta.fix,
+            FixAvailability::Sometimes(_) | FixAvailability::Always(_)
+        ) {
+            assert!(
+                with_fix > 0,
+                "{code} declares a fix but no fixture shows one"
+            );
+        }
+    }
+}

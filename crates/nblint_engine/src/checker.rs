@@ -26,6 +26,8 @@ pub struct Checker<'a> {
     diagnostics: RefCell<Vec<Diagnostic>>,
     semantic: OnceCell<SemanticIndex>,
     imports: OnceCell<Imports>,
+    /// Names given out by [`Checker::unique_name`], with the value each names.
+    names: RefCell<Vec<(String, String)>>,
 }
 
 impl<'a> Checker<'a> {
@@ -44,6 +46,7 @@ impl<'a> Checker<'a> {
             diagnostics: RefCell::new(Vec::new()),
             semantic: OnceCell::new(),
             imports: OnceCell::new(),
+            names: RefCell::new(Vec::new()),
         }
     }
 
@@ -92,6 +95,34 @@ impl<'a> Checker<'a> {
         let end = source.find(['\n', '\r']).unwrap_or(source.len());
         let end = TextSize::try_from(end).unwrap_or_default();
         Span::cell(cell, TextRange::new(TextSize::default(), end))
+    }
+
+    /// A name for `value` that fixes made in this lint of the notebook can share: `base`, or
+    /// `base_2`, `base_3`, ... when `base` already names another value here or `taken(base)`
+    /// says the notebook uses it. The same value gets the same name every time it is asked for,
+    /// so two findings of one secret read the same environment variable, and two different
+    /// secrets never do.
+    pub fn unique_name(&self, base: &str, value: &str, taken: impl Fn(&str) -> bool) -> String {
+        let mut names = self.names.borrow_mut();
+        if let Some((name, _)) = names
+            .iter()
+            .find(|(n, v)| v == value && n.starts_with(base))
+        {
+            return name.clone();
+        }
+        let mut suffix = 1;
+        loop {
+            let candidate = if suffix == 1 {
+                base.to_string()
+            } else {
+                format!("{base}_{suffix}")
+            };
+            if !names.iter().any(|(n, _)| *n == candidate) && !taken(&candidate) {
+                names.push((candidate.clone(), value.to_string()));
+                return candidate;
+            }
+            suffix += 1;
+        }
     }
 
     pub fn report(&self, diagnostic: Diagnostic) {

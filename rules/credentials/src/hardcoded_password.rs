@@ -288,13 +288,10 @@ fn report_range(
     }
     let cell = checker.cell_index();
     let mut found = diagnostic(cell, name, value, range);
-    if let Some(literal) = literal {
-        found = found.with_fix(crate::environment_fix(
-            checker,
-            cell,
-            literal,
-            &env_name(name),
-        ));
+    if let Some(fix) =
+        literal.and_then(|literal| crate::environment_fix(checker, cell, literal, &env_name(name)))
+    {
+        found = found.with_fix(fix);
     }
     checker.report(found);
 }

@@ -85,23 +85,41 @@ impl<'a> Scanner<'a> {
 }
 
 /// The unsafe fix of a secret written as a string literal: read it from the environment
-/// instead, importing `os` in the import cell when no cell imports it.
+/// variable `name` instead (`NAME_2`, ... when another secret of the notebook, or a string in
+/// it, already uses that name), importing `os` in the import cell when no cell imports it. No
+/// fix where the literal is written into the environment itself (`os.environ["K"] = "..."`,
+/// `os.environ.setdefault("K", "...")`, `os.putenv`): reading it back would be a no-op, and
+/// the line is better deleted by hand.
 fn environment_fix(
     checker: &Checker<'_>,
     cell: usize,
     literal: nblint_engine::ruff_text_size::TextRange,
     name: &str,
-) -> nblint_engine::Fix {
+) -> Option<nblint_engine::Fix> {
     use nblint_engine::{Applicability, Edit, Fix};
+    let source = &checker.notebook.cells[cell].source;
+    let start = literal.start().to_usize().min(source.len());
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &source[line_start..start];
+    if before.contains("environ") || before.contains("putenv") {
+        return None;
+    }
+    let secret = source.get(literal.start().to_usize()..literal.end().to_usize())?;
+    let name = checker.unique_name(name, secret, |candidate| {
+        checker.notebook.cells.iter().any(|c| {
+            c.source.contains(&format!("\"{candidate}\""))
+                || c.source.contains(&format!("'{candidate}'"))
+        })
+    });
     let mut edits = vec![Edit::ReplaceSource {
         cell,
         range: literal,
         content: format!("os.environ[\"{name}\"]"),
     }];
     edits.extend(nblint_engine::edits::import(checker, "os", "import os"));
-    Fix {
+    Some(Fix {
         applicability: Applicability::Unsafe,
         title: format!("Read it from the environment variable `{name}`"),
         edits,
-    }
+    })
 }

@@ -105,15 +105,33 @@ impl Rule for SecretInSource {
                     "revoke it, then read it at run time: `os.environ[\"NAME\"]`, `getpass()` or a secrets manager",
                 )
                 .with_redaction(range);
-                if let Some(literal) = whole_literal(checker, index, range) {
-                    let name = found.detector.id.replace('-', "_").to_uppercase();
-                    diagnostic =
-                        diagnostic.with_fix(crate::environment_fix(checker, index, literal, &name));
+                if let Some(fix) = whole_literal(checker, index, range)
+                    .zip(environment_name(found.detector.id))
+                    .and_then(|(literal, name)| {
+                        crate::environment_fix(checker, index, literal, &name)
+                    })
+                {
+                    diagnostic = diagnostic.with_fix(fix);
                 }
                 checker.report(diagnostic);
             }
         }
     }
+}
+
+/// The environment variable a secret of a detector is read from: the name the provider's own
+/// tools read (`OPENAI_API_KEY`, `AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`, `HF_TOKEN`), so the
+/// fixed notebook works with the usual setup. `None` for a secret that is one field of a larger
+/// credential (a service-account key file), which belongs in a file, not a variable.
+fn environment_name(detector: &str) -> Option<String> {
+    Some(match detector {
+        "google-service-account" => return None,
+        "huggingface-token" => "HF_TOKEN".to_string(),
+        "stripe-live-key" => "STRIPE_API_KEY".to_string(),
+        "slack-webhook" => "SLACK_WEBHOOK_URL".to_string(),
+        "github-fine-grained-token" => "GITHUB_TOKEN".to_string(),
+        other => other.replace('-', "_").to_uppercase(),
+    })
 }
 
 /// The string literal (quotes and prefix included) whose text is exactly `range`, in a Python
