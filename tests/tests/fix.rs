@@ -2,7 +2,7 @@
 //! atomically; notebooks with nothing to fix are never written; a second run changes nothing;
 //! fixed notebooks are valid nbformat; the corpus survives `--fix --unsafe-fixes`.
 
-use nblint_tests::{nblint, notebooks_under, shared};
+use nblint_tests::{nbformat_errors, nblint, notebooks_under, shared};
 use serde_json::{json, Value};
 
 /// A notebook with a password and an OpenAI key written in a cell, a token printed into an
@@ -126,38 +126,123 @@ fn read_only_notebooks_are_errors_and_stay_as_they_were() {
 }
 
 fn valid_nbformat(notebook: &Value) {
-    let Some(schemas) = shared("schemas") else {
-        return;
-    };
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(schemas.join("nbformat.v4.5.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(notebook)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    if let Some(errors) = nbformat_errors(notebook) {
+        assert!(errors.is_empty(), "{errors:?}");
+    }
 }
 
-/// Over copies of the corpus: a notebook with nothing to fix is byte-identical; a fixed one
-/// is still a notebook whose cells all parse as well as before, keeps every cell id, and a
-/// second run changes nothing.
+/// The text of a notebook outside the objects of the given cells: what a fix of those cells
+/// must leave byte for byte.
+fn outside_cells(text: &str, cells: &[usize]) -> String {
+    let notebook = nblint_notebook::Notebook::from_str(text).unwrap();
+    let raw = nblint_notebook::RawMap::scan(text, notebook.upgraded_from == Some(3)).unwrap();
+    let mut out = String::new();
+    let mut at = 0;
+    for &cell in cells {
+        let object = &raw.cell(cell).unwrap().object;
+        out.push_str(&text[at..object.start]);
+        out.push_str("<cell>");
+        at = object.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Checks one notebook fixed by `--fix --unsafe-fixes` against its original: valid as
+/// before, no cell broken, every cell id, metadata and output that was not targeted kept, and
+/// every byte outside the targeted cells kept.
+fn check_fixed(name: &str, before_bytes: &[u8], after_bytes: &[u8]) {
+    let before_text = std::str::from_utf8(before_bytes).unwrap();
+    let after_text = std::str::from_utf8(after_bytes)
+        .unwrap_or_else(|e| panic!("{name}: not UTF-8 after fixing: {e}"));
+    let before: Value = serde_json::from_str(before_text).unwrap();
+    let after: Value = serde_json::from_str(after_text)
+        .unwrap_or_else(|e| panic!("{name}: not JSON after fixing: {e}"));
+    if let (Some(was), Some(is)) = (nbformat_errors(&before), nbformat_errors(&after)) {
+        let new: Vec<&String> = is.iter().filter(|e| !was.contains(e)).collect();
+        assert!(new.is_empty(), "{name}: the fix broke the schema: {new:?}");
+    }
+    assert_eq!(before["metadata"], after["metadata"], "{name}");
+    let cells = |v: &Value| -> Vec<Value> {
+        match v["worksheets"].as_array() {
+            Some(sheets) => sheets
+                .iter()
+                .flat_map(|s| s["cells"].as_array().cloned().unwrap_or_default())
+                .collect(),
+            None => v["cells"].as_array().cloned().unwrap_or_default(),
+        }
+    };
+    let (was, is) = (cells(&before), cells(&after));
+    assert_eq!(was.len(), is.len(), "{name}: cells were added or lost");
+    let mut targeted = Vec::new();
+    for (i, (a, b)) in was.iter().zip(&is).enumerate() {
+        if a == b {
+            continue;
+        }
+        targeted.push(i);
+        for key in ["id", "metadata", "cell_type", "attachments"] {
+            assert_eq!(
+                a.get(key),
+                b.get(key),
+                "{name}: cell {} lost its {key}",
+                i + 1
+            );
+        }
+        // Outputs are kept, or cleared with the count.
+        if a.get("outputs") != b.get("outputs") {
+            assert_eq!(b["outputs"], json!([]), "{name}: cell {}", i + 1);
+        }
+    }
+    assert_eq!(
+        outside_cells(before_text, &targeted),
+        outside_cells(after_text, &targeted),
+        "{name}: bytes outside the fixed cells changed"
+    );
+    let broken = |text: &str| -> Vec<String> {
+        let notebook = nblint_notebook::Notebook::from_str(text).unwrap();
+        notebook
+            .cells
+            .iter()
+            .filter(|cell| {
+                let parsed = nblint_notebook::parse_cell(cell);
+                parsed.syntax == nblint_notebook::CellSyntax::Python
+                    && !parsed
+                        .parsed
+                        .as_ref()
+                        .is_some_and(|m| m.errors().is_empty())
+            })
+            .map(|cell| cell.source.clone())
+            .collect()
+    };
+    let broken_before = broken(before_text);
+    for cell in broken(after_text) {
+        assert!(
+            broken_before.contains(&cell),
+            "{name}: a fixed cell does not parse:\n{cell}"
+        );
+    }
+}
+
+/// Over copies of the corpus (the dev notebooks and ruff's notebook fixtures): a notebook
+/// with nothing to fix is byte-identical; a fixed one passes [`check_fixed`]; a second run
+/// changes nothing.
 #[test]
 fn the_corpus_survives_fixing() {
-    let Some(dev) = shared("corpus/dev") else {
+    let (Some(dev), Some(ruff)) = (shared("corpus/dev"), shared("corpus/ruff-fixtures")) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let mut originals = Vec::new();
-    for (i, path) in notebooks_under(&dev).into_iter().enumerate() {
+    let sources = notebooks_under(&dev)
+        .into_iter()
+        .chain(notebooks_under(&ruff));
+    for (i, path) in sources.enumerate() {
         let copy = dir.path().join(format!("{i}.ipynb"));
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&copy, &bytes).unwrap();
-        originals.push((copy, bytes));
+        originals.push((path, copy, bytes));
     }
-    let run = nblint(&[
+    let args = [
         "check",
         "--fix",
         "--unsafe-fixes",
@@ -165,47 +250,35 @@ fn the_corpus_survives_fixing() {
         "--output-format",
         "concise",
         dir.path().to_str().unwrap(),
-    ]);
+    ];
+    let run = nblint(&args);
     assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
     let mut changed = 0;
-    for (copy, bytes) in &originals {
+    for (path, copy, bytes) in &originals {
         let now = std::fs::read(copy).unwrap();
-        if &now == bytes {
-            continue;
+        if &now != bytes {
+            changed += 1;
+            check_fixed(&path.display().to_string(), bytes, &now);
         }
-        changed += 1;
-        let before: Value = serde_json::from_slice(bytes).unwrap();
-        let after: Value = serde_json::from_slice(&now)
-            .unwrap_or_else(|e| panic!("{}: not JSON after fixing: {e}", copy.display()));
-        let cells = |v: &Value| v["cells"].as_array().cloned().unwrap_or_default();
-        assert_eq!(cells(&before).len(), cells(&after).len());
-        for (a, b) in cells(&before).iter().zip(cells(&after).iter()) {
-            assert_eq!(a.get("id"), b.get("id"));
-            assert_eq!(a.get("metadata"), b.get("metadata"));
-        }
-        assert_eq!(before["metadata"], after["metadata"]);
     }
+    let summary = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("Fixed"))
+        .unwrap_or_default();
     println!(
-        "{changed} of {} notebooks changed by --fix --unsafe-fixes",
+        "{changed} of {} notebooks changed by --fix --unsafe-fixes: {summary}",
         originals.len()
     );
     assert!(changed >= 1, "the corpus has fixable secrets");
     // A second run changes nothing.
     let snapshot: Vec<Vec<u8>> = originals
         .iter()
-        .map(|(c, _)| std::fs::read(c).unwrap())
+        .map(|(_, c, _)| std::fs::read(c).unwrap())
         .collect();
-    let run = nblint(&[
-        "check",
-        "--fix",
-        "--unsafe-fixes",
-        "--exit-zero",
-        "--output-format",
-        "concise",
-        dir.path().to_str().unwrap(),
-    ]);
+    let run = nblint(&args);
     assert!(run.stderr.contains("Fixed 0 findings"), "{}", run.stderr);
-    for ((copy, _), before) in originals.iter().zip(&snapshot) {
+    for ((_, copy, _), before) in originals.iter().zip(&snapshot) {
         assert_eq!(&std::fs::read(copy).unwrap(), before, "{}", copy.display());
     }
 }
@@ -313,4 +386,88 @@ fn configuration_decides_which_fixes_apply_and_how_safe_they_are() {
     let run = check(&path, &["--fix"]);
     assert_eq!(run.status, 2, "{}", run.stderr);
     assert!(run.stderr.contains("NB403"), "{}", run.stderr);
+}
+
+/// A leaky notebook written in one file style, as the tools that write notebooks write them.
+fn styled(indent: &str, minor: u32, single_string: bool, ensure_ascii: bool, crlf: bool) -> String {
+    use serde::Serialize;
+    let nl = if crlf { "\r\n" } else { "\n" };
+    let lines = [
+        format!("import pandas as pd{nl}"),
+        format!("# café, naïve: données{nl}"),
+        format!("db_password = 'Tr0ub4dor&3x!'{nl}"),
+        "print(db_password)".to_string(),
+    ];
+    let source = if single_string {
+        json!(lines.concat())
+    } else {
+        json!(lines)
+    };
+    let mut cells = vec![
+        json!({"cell_type": "markdown", "metadata": {}, "source": ["# Données"]}),
+        json!({"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [], "source": source}),
+        json!({"cell_type": "code", "execution_count": 2, "metadata": {"tags": ["keep"]},
+               "outputs": [{"name": "stdout", "output_type": "stream",
+                            "text": ["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 été\n"]}],
+               "source": ["print(token)"]}),
+    ];
+    if minor >= 5 {
+        for (i, cell) in cells.iter_mut().enumerate() {
+            cell["id"] = json!(format!("cell-{i}"));
+        }
+    }
+    let notebook = json!({"cells": cells, "metadata": {"language_info": {"name": "python"}},
+                          "nbformat": 4, "nbformat_minor": minor});
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    notebook.serialize(&mut serializer).unwrap();
+    let mut text = String::from_utf8(out).unwrap() + "\n";
+    if ensure_ascii {
+        text = text
+            .chars()
+            .map(|c| match c {
+                c if c.is_ascii() => c.to_string(),
+                c => format!("\\u{:04x}", c as u32),
+            })
+            .collect();
+    }
+    text
+}
+
+/// `--fix --unsafe-fixes` in every file style: only the fixed values change, written the way
+/// the file writes them (the snapshots show the whole fixed file).
+#[test]
+fn fixes_follow_the_style_of_the_file() {
+    let styles: [(&str, &str, u32, bool, bool, bool); 8] = [
+        ("indent_1", " ", 5, false, false, false),
+        ("indent_2", "  ", 5, false, false, false),
+        ("indent_4", "    ", 5, false, false, false),
+        ("single_string_sources", " ", 5, true, false, false),
+        ("ensure_ascii", " ", 5, false, true, false),
+        ("raw_non_ascii", " ", 4, false, false, false),
+        ("crlf_sources", " ", 5, false, false, true),
+        ("nbformat_4_0_no_ids", " ", 0, false, false, false),
+    ];
+    for (name, indent, minor, single, ascii, crlf) in styles {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("styled.ipynb");
+        let original = styled(indent, minor, single, ascii, crlf);
+        std::fs::write(&path, &original).unwrap();
+        let run = check(&path, &["--fix", "--unsafe-fixes"]);
+        assert!(
+            run.stderr.contains("Fixed 2 findings (0 remaining)."),
+            "{name}: {}",
+            run.stderr
+        );
+        let fixed = std::fs::read_to_string(&path).unwrap();
+        check_fixed(name, original.as_bytes(), fixed.as_bytes());
+        if ascii {
+            assert!(
+                fixed.is_ascii(),
+                "{name}: non-ASCII written raw into an ensure_ascii file"
+            );
+        }
+        insta::assert_snapshot!(format!("style_{name}"), fixed);
+    }
 }

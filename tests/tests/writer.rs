@@ -114,3 +114,144 @@ fn normalized(mut value: Value) -> Value {
     join(&mut value);
     value
 }
+
+/// Inserting a parameters cell before the first code cell and splitting a multi-line code
+/// cell, in every notebook of the corpus: the result is the notebook with exactly those cells
+/// added (new cells with no outputs and, where the file has ids, fresh unique ids), as valid
+/// against the nbformat schema as before, and every byte before the first change is kept.
+#[test]
+fn inserting_and_splitting_cells_in_every_corpus_notebook() {
+    use nblint_notebook::writer::WriteError;
+    use nblint_notebook::CellKind;
+    let Some(dev) = shared("corpus/dev") else {
+        return;
+    };
+    let (mut done, mut with_ids) = (0usize, 0usize);
+    for path in notebooks_under(&dev) {
+        let name = path.display().to_string();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(notebook) = Notebook::from_str(&text) else {
+            continue;
+        };
+        let Some(first) = notebook.cells.iter().position(|c| c.is_code()) else {
+            continue;
+        };
+        let split = notebook.cells.iter().enumerate().find_map(|(i, c)| {
+            let at = c.source.find('\n')? + 1;
+            (c.is_code() && at < c.source.len() && c.synthetic_prefix == 0).then_some((i, at))
+        });
+        let mut changes = vec![Change::InsertCell {
+            before: first,
+            kind: CellKind::Code,
+            source: "ALPHA = 0.73\nDATA = 'data/input.csv'\n".to_string(),
+            tags: vec!["parameters".to_string()],
+        }];
+        if let Some((cell, at)) = split {
+            changes.push(Change::SplitCell { cell, at });
+        }
+        let written = match apply(&text, &notebook, &changes) {
+            Err(WriteError::Version3) if notebook.upgraded_from == Some(3) => continue,
+            Err(e) => panic!("{name}: {e}"),
+            Ok(written) => written,
+        };
+        done += 1;
+        let before: Value = serde_json::from_str(&text).unwrap();
+        let after: Value = serde_json::from_str(&written)
+            .unwrap_or_else(|e| panic!("{name}: the result is not JSON: {e}"));
+        let reloaded = Notebook::from_str(&written).unwrap();
+        // The expected cells: the originals with the new ones in place.
+        let old = before["cells"].as_array().unwrap();
+        let new = after["cells"].as_array().unwrap();
+        let extra = 1 + usize::from(split.is_some());
+        assert_eq!(new.len(), old.len() + extra, "{name}");
+        let mut expected: Vec<Value> = Vec::new();
+        for (i, cell) in old.iter().enumerate() {
+            if i == first {
+                expected.push(new[expected.len()].clone());
+            }
+            match split {
+                Some((s, at)) if s == i => {
+                    let source = &notebook.cells[i].source;
+                    let mut kept = cell.clone();
+                    kept["source"] = new[expected.len()]["source"].clone();
+                    expected.push(kept);
+                    let rest = &new[expected.len()];
+                    assert_eq!(rest["outputs"], serde_json::json!([]), "{name}");
+                    assert_eq!(rest["execution_count"], Value::Null, "{name}");
+                    assert_eq!(rest["metadata"], serde_json::json!({}), "{name}");
+                    expected.push(rest.clone());
+                    let pieces: Vec<&str> =
+                        reloaded.cells.iter().map(|c| c.source.as_str()).collect();
+                    let index = expected.len() - 2;
+                    assert_eq!(pieces[index], &source[..at], "{name}");
+                    assert_eq!(pieces[index + 1], &source[at..], "{name}");
+                }
+                _ => expected.push(cell.clone()),
+            }
+        }
+        assert_eq!(
+            &expected, new,
+            "{name}: cells other than the new ones changed"
+        );
+        let parameters = &reloaded.cells[first];
+        assert!(parameters.has_tag("parameters"), "{name}");
+        assert_eq!(
+            parameters.source, "ALPHA = 0.73\nDATA = 'data/input.csv'\n",
+            "{name}"
+        );
+        // Ids: in 4.5+ files that have them, fresh and unique; elsewhere none.
+        let ids: Vec<&str> = reloaded
+            .cells
+            .iter()
+            .filter_map(|c| c.id.as_deref())
+            .collect();
+        if notebook.cells.iter().any(|c| c.id.is_some()) && notebook.nbformat_minor >= 5 {
+            with_ids += 1;
+            assert_eq!(
+                ids.len(),
+                reloaded.cells.len(),
+                "{name}: a new cell has no id"
+            );
+            // New ids are unique (a file may already repeat one of its own).
+            let old_ids: Vec<&str> = notebook
+                .cells
+                .iter()
+                .filter_map(|c| c.id.as_deref())
+                .collect();
+            let mut fresh: Vec<&str> = ids
+                .iter()
+                .copied()
+                .filter(|id| !old_ids.contains(id))
+                .collect();
+            assert_eq!(fresh.len(), extra, "{name}: new ids repeat old ones");
+            fresh.dedup();
+            assert_eq!(fresh.len(), extra, "{name}: new ids are not unique");
+        } else {
+            assert_eq!(
+                ids.len(),
+                notebook.cells.iter().filter(|c| c.id.is_some()).count(),
+                "{name}"
+            );
+        }
+        // Every byte before the first change is kept; every byte of the metadata after.
+        let raw = nblint_notebook::RawMap::scan(&text, false).unwrap();
+        let start = raw.cell(first).unwrap().object.start;
+        assert_eq!(written[..start], text[..start], "{name}");
+        let tail = raw.cells().last().unwrap().object.end;
+        assert!(
+            written.ends_with(&text[tail..]),
+            "{name}: the text after the cells changed"
+        );
+        if let (Some(was), Some(is)) = (
+            nblint_tests::nbformat_errors(&before),
+            nblint_tests::nbformat_errors(&after),
+        ) {
+            let new: Vec<&String> = is.iter().filter(|e| !was.contains(e)).collect();
+            assert!(new.is_empty(), "{name}: {new:?}");
+        }
+    }
+    println!("cells inserted and split in {done} notebooks ({with_ids} with cell ids)");
+    assert!(done > 1_000, "{done}");
+}

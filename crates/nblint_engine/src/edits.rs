@@ -25,7 +25,6 @@ pub fn import(checker: &Checker<'_>, name: &str, import_line: &str) -> Option<Ed
     if checker.semantic().is_imported(name) {
         return None;
     }
-    let line = format!("{import_line}\n");
     let notebook = checker.notebook;
     for (index, parsed) in checker.cells.iter().enumerate() {
         let cell = &notebook.cells[index];
@@ -44,6 +43,7 @@ pub fn import(checker: &Checker<'_>, name: &str, import_line: &str) -> Option<Ed
             continue;
         }
         let source = &cell.source;
+        let nl = line_ending(source);
         // Past the docstring and `from __future__` imports, which must come first.
         let mut preamble = body
             .iter()
@@ -60,7 +60,7 @@ pub fn import(checker: &Checker<'_>, name: &str, import_line: &str) -> Option<Ed
                     return Some(Edit::ReplaceSource {
                         cell: index,
                         range: TextRange::empty(text_size(source.len())),
-                        content: format!("\n{import_line}"),
+                        content: format!("{nl}{import_line}"),
                     })
                 }
             }
@@ -77,13 +77,13 @@ pub fn import(checker: &Checker<'_>, name: &str, import_line: &str) -> Option<Ed
         return Some(Edit::ReplaceSource {
             cell: index,
             range: TextRange::empty(text_size(offset)),
-            content: line,
+            content: format!("{import_line}{nl}"),
         });
     }
     Some(Edit::InsertCell {
         before: first_code_cell(checker),
         kind: CellKind::Code,
-        source: line,
+        source: format!("{import_line}\n"),
         tags: Vec::new(),
     })
 }
@@ -135,10 +135,11 @@ pub fn parameter(checker: &Checker<'_>, name: &str, value: &str) -> Parameter {
     let edit = match parameters {
         Some(index) => {
             let source = &cells[index].source;
+            let nl = line_ending(source);
             let content = if source.is_empty() || source.ends_with('\n') {
-                format!("{line}\n")
+                format!("{line}{nl}")
             } else {
-                format!("\n{line}")
+                format!("{nl}{line}")
             };
             Edit::ReplaceSource {
                 cell: index,
@@ -174,6 +175,15 @@ fn first_code_cell(checker: &Checker<'_>) -> usize {
         .iter()
         .position(|c| c.is_code())
         .unwrap_or(cells.len())
+}
+
+/// The line break a cell's source uses: `\r\n` when it has one, else `\n`.
+fn line_ending(source: &str) -> &'static str {
+    if source.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    }
 }
 
 fn is_docstring(stmt: &Stmt) -> bool {
