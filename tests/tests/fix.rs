@@ -471,3 +471,47 @@ fn fixes_follow_the_style_of_the_file() {
         insta::assert_snapshot!(format!("style_{name}"), fixed);
     }
 }
+
+/// Four `--fix` runs at once over the same notebooks: every notebook ends complete and
+/// fixed, as one run alone fixes it, and no temporary file is left behind.
+#[test]
+fn concurrent_fix_runs_never_corrupt_a_notebook() {
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("alone");
+    let shared_dir = dir.path().join("shared");
+    for d in [&alone, &shared_dir] {
+        std::fs::create_dir(d).unwrap();
+    }
+    std::fs::write(alone.join("n.ipynb"), leaky_notebook()).unwrap();
+    for i in 0..16 {
+        std::fs::write(shared_dir.join(format!("n{i}.ipynb")), leaky_notebook()).unwrap();
+    }
+    let fix = |path: &std::path::Path| {
+        nblint(&[
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--exit-zero",
+            "--quiet",
+            path.to_str().unwrap(),
+        ])
+    };
+    fix(&alone);
+    let expected = std::fs::read(alone.join("n.ipynb")).unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| fix(&shared_dir));
+        }
+    });
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&shared_dir).unwrap().flatten() {
+        names.push(entry.file_name().to_string_lossy().into_owned());
+        assert_eq!(
+            std::fs::read(entry.path()).unwrap(),
+            expected,
+            "{}",
+            entry.path().display()
+        );
+    }
+    assert_eq!(names.len(), 16, "temporary files were left: {names:?}");
+}

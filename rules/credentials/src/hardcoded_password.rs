@@ -38,9 +38,12 @@ declare_rule! {
     ///
     /// ## Fix safety
     /// For a string literal in Python code, the fix replaces it with `os.environ["NAME"]` (the
-    /// name upper-cased: `db_password` reads `DB_PASSWORD`) and adds `import os` to the first
-    /// code cell when nothing imports it. It is unsafe: the notebook then needs the variable
-    /// set, and the secret is still in the file's history until revoked.
+    /// name upper-cased: `db_password` reads `DB_PASSWORD`; `PASSWORD_2` when another secret of
+    /// the notebook already reads `PASSWORD`) and adds `import os` to the import cell when
+    /// nothing imports it. A value written into the environment itself (`os.environ["K"] =
+    /// "..."`, `os.environ.setdefault`) gets no fix: that line is better deleted by hand. It is
+    /// unsafe: the notebook then needs the variable set, and the secret is still in the file's
+    /// history until revoked.
     ///
     /// ## Why is this bad?
     /// The password is in the notebook, its history and every copy of it. It also ties the

@@ -54,9 +54,11 @@ declare_rule! {
     ///
     /// ## Fix safety
     /// When the secret is a whole string literal in Python code, the fix replaces it with
-    /// `os.environ["NAME"]` (the detector's name: `OPENAI_API_KEY`, `GITHUB_TOKEN`) and adds
-    /// `import os` to the first code cell when nothing imports it. It is unsafe: the notebook
-    /// then needs the variable set, and the key is still in the history until revoked.
+    /// `os.environ["NAME"]` (the name the provider's tools read: `OPENAI_API_KEY`,
+    /// `GITHUB_TOKEN`, `HF_TOKEN`) and adds `import os` to the import cell when nothing imports
+    /// it. A field of a service-account key gets no fix: the key belongs in a file. It is
+    /// unsafe: the notebook then needs the variable set, and the key is still in the history
+    /// until revoked.
     ///
     /// ## Why is this bad?
     /// A notebook is shared, committed and rendered: a key written in it is in the repository
