@@ -78,7 +78,7 @@ fn magics_and_other_languages_are_not_syntax_errors() {
     assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
     assert!(run
         .stderr
-        .contains("skipped fixtures/r_kernel.ipynb: the kernel language is `R`, not Python"));
+        .contains("note: fixtures/r_kernel.ipynb: the kernel language is `R`, not Python"));
 }
 
 #[test]

@@ -317,7 +317,7 @@ fn check(
         for report in &skipped {
             let _ = writeln!(
                 stderr,
-                "skipped {}: {}",
+                "note: {}: {}",
                 report.path.display(),
                 report.skipped.as_deref().unwrap_or_default()
             );
