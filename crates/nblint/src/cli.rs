@@ -57,6 +57,18 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
 
+    /// Also write a report in FORMAT to FILE (repeatable): `--output sarif=nblint.sarif`
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_output)]
+    pub output: Vec<(OutputFormat, PathBuf)>,
+
+    /// Print how many findings each rule has (and how many are fixable) instead of the findings
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// Never show a progress bar (it shows only on a terminal, for runs over about a second)
+    #[arg(long)]
+    pub no_progress: bool,
+
     /// Exit with 0 even when there are findings (errors still exit with 2)
     #[arg(long)]
     pub exit_zero: bool,
@@ -101,6 +113,43 @@ pub enum OutputFormat {
     Concise,
     /// A JSON array with every field of every finding
     Json,
+    /// One JSON object per line per finding
+    JsonLines,
+    /// SARIF 2.1.0, for editors and code scanning
+    Sarif,
+    /// GitHub Actions annotations (and the job summary when $GITHUB_STEP_SUMMARY is set)
+    Github,
+    /// A GitLab Code Quality report
+    Gitlab,
+    /// JUnit XML, one test case per finding
+    Junit,
+    /// reviewdog's Diagnostic Format, with fixes as suggestions
+    Rdjson,
+}
+
+impl OutputFormat {
+    /// Formats meant for programs: no progress bar and no colour.
+    pub fn is_machine(self) -> bool {
+        !matches!(self, OutputFormat::Full | OutputFormat::Concise)
+    }
+}
+
+/// `FORMAT=FILE` for `--output`.
+fn parse_output(text: &str) -> Result<(OutputFormat, PathBuf), String> {
+    let (format, file) = text.split_once('=').ok_or_else(|| {
+        format!("expected FORMAT=FILE, such as `sarif=nblint.sarif`, not `{text}`")
+    })?;
+    let format = <OutputFormat as ValueEnum>::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = OutputFormat::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("unknown format `{format}` (one of: {})", names.join(", "))
+    })?;
+    if file.is_empty() {
+        return Err(format!("`{text}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 #[derive(Debug, clap::Args)]

@@ -287,20 +287,62 @@ fn check(
             EXIT_ERROR
         });
     }
-    let written = match &args.output_file {
-        Some(path) => std::fs::File::create(path)
+    let context = report::Context::new(
+        registry,
+        cwd.clone(),
+        terminal.color && !format.is_machine(),
+        args.unsafe_fixes,
+    );
+    let plain = report::Context {
+        color: false,
+        ..report::Context::new(registry, cwd.clone(), false, args.unsafe_fixes)
+    };
+    let to_file = |format: OutputFormat, path: &std::path::Path| {
+        std::fs::File::create(path)
             .and_then(|file| {
                 let mut file = std::io::BufWriter::new(file);
-                report::write(format, &reports, &mut file, false, args.unsafe_fixes)?;
+                report::write(format, &reports, &mut file, &plain)?;
                 file.flush()
             })
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => report::write(format, &reports, stdout, terminal.color, args.unsafe_fixes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    let written = if args.statistics {
+        report::statistics::write(&reports, stdout, args.unsafe_fixes)
             .and_then(|()| stdout.flush())
-            .map_err(|e| format!("cannot write the report: {e}")),
+            .map_err(|e| format!("cannot write the report: {e}"))
+    } else {
+        match &args.output_file {
+            Some(path) => to_file(format, path),
+            None => report::write(format, &reports, stdout, &context)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| format!("cannot write the report: {e}")),
+        }
     };
     if let Err(message) = written {
         errors.push(message);
+    }
+    for (format, path) in &args.output {
+        if let Err(message) = to_file(*format, path) {
+            errors.push(message);
+        }
+    }
+    // GitHub shows ten annotations per level and step: the job summary gets them all.
+    let github = format == OutputFormat::Github
+        || args.output.iter().any(|(f, _)| *f == OutputFormat::Github);
+    if github {
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+            let appended = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&summary)
+                .and_then(|mut file| file.write_all(report::github::summary(&reports).as_bytes()));
+            if let Err(e) = appended {
+                errors.push(format!(
+                    "cannot write the job summary to {}: {e}",
+                    PathBuf::from(summary).display()
+                ));
+            }
+        }
     }
 
     let findings = report::count(&reports);

@@ -108,7 +108,7 @@ pub fn fix_bytes(
 }
 
 /// The writer's change for an edit.
-fn change(edit: &Edit) -> Change {
+pub(crate) fn change(edit: &Edit) -> Change {
     match edit {
         Edit::ReplaceSource {
             cell,

@@ -20,7 +20,7 @@ use crate::system::InvalidNotebook;
 use ruff_text_size::{TextRange, TextSize};
 
 /// A location a user can open: a cell position and the matching raw-file position.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
     /// 1-based over all cells; `None` for findings about the whole file.
     pub cell: Option<usize>,
@@ -30,6 +30,8 @@ pub struct Location {
     /// Start and end in the raw `.ipynb` text.
     pub file_start: Option<Position>,
     pub file_end: Option<Position>,
+    /// The columns of `file_start` and `file_end` counted in UTF-8 bytes.
+    pub file_byte_columns: (Option<usize>, Option<usize>),
     /// Byte range in the cell source, for rendering the cell as a snippet.
     pub byte_range: Option<(usize, usize)>,
     /// When the location is not in the cell's source: which part of the notebook it is in.
@@ -64,6 +66,20 @@ pub struct Finding {
     pub location: Location,
     pub related: Vec<RelatedLocation>,
     pub fix: Option<Fix>,
+    /// The fix as edits of the raw `.ipynb` text, for reporters that carry fixes (SARIF,
+    /// rdjson); empty without a fix.
+    pub file_edits: Vec<FileEdit>,
+}
+
+/// One edit of the raw `.ipynb` text: the text from `start` to `end` (end exclusive; equal for
+/// an insertion) becomes `content`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    pub start: Position,
+    pub end: Position,
+    /// `start` and `end` columns counted in UTF-8 bytes.
+    pub byte_columns: (usize, usize),
+    pub content: String,
 }
 
 impl Finding {
@@ -184,6 +200,9 @@ pub fn lint_bytes(
                     ..fix
                 });
         }
+        if finding.fix.is_none() {
+            finding.file_edits.clear();
+        }
         report.findings.push(finding);
     }
     // Secrets never leave the engine whole: every family's redactor runs on every source a
@@ -274,12 +293,11 @@ fn invalid_notebook(error: &LoadError) -> Finding {
             start: None,
             end: None,
             file_start: position.or(Some(Position { line: 1, column: 1 })),
-            file_end: None,
-            byte_range: None,
-            part: None,
+            ..Location::default()
         },
         related: Vec::new(),
         fix: None,
+        file_edits: Vec::new(),
     }
 }
 
@@ -293,13 +311,8 @@ impl Resolver<'_> {
     fn location(&self, span: Span) -> Location {
         match span {
             Span::File { line, column } => Location {
-                cell: None,
-                start: None,
-                end: None,
                 file_start: Some(Position { line, column }),
-                file_end: None,
-                byte_range: None,
-                part: None,
+                ..Location::default()
             },
             Span::Output {
                 cell,
@@ -314,16 +327,14 @@ impl Resolver<'_> {
                         .iter()
                         .find_map(|p| raw.text_offset(base, p, offset, field.separator_len()))
                         .unwrap_or(base);
-                    Some(raw.position(at))
+                    Some((raw.position(at), raw.byte_column(at)))
                 });
                 Location {
                     cell: Some(cell + 1),
-                    start: None,
-                    end: None,
-                    file_start: raw,
-                    file_end: None,
-                    byte_range: None,
+                    file_start: raw.map(|r| r.0),
+                    file_byte_columns: (raw.map(|r| r.1), None),
                     part: Some(Part::Output(output + 1)),
+                    ..Location::default()
                 }
             }
             Span::Metadata {
@@ -339,16 +350,14 @@ impl Resolver<'_> {
                     let at = raw
                         .text_offset(base, &format!("/metadata{pointer}"), offset, 0)
                         .unwrap_or(base);
-                    Some(raw.position(at))
+                    Some((raw.position(at), raw.byte_column(at)))
                 });
                 Location {
                     cell: cell.map(|c| c + 1),
-                    start: None,
-                    end: None,
-                    file_start: raw,
-                    file_end: None,
-                    byte_range: None,
+                    file_start: raw.map(|r| r.0),
+                    file_byte_columns: (raw.map(|r| r.1), None),
                     part: Some(Part::Metadata),
+                    ..Location::default()
                 }
             }
             Span::Cell { cell, range } => {
@@ -357,16 +366,18 @@ impl Resolver<'_> {
                 let start = range.start().to_usize().min(source.len());
                 let end = range.end().to_usize().clamp(start, source.len());
                 let prefix = self.notebook.cells[cell].synthetic_prefix;
-                let raw_position = |offset: usize| {
-                    self.raw?
-                        .source_position(cell, offset.saturating_sub(prefix))
-                };
+                let raw_offset =
+                    |offset: usize| self.raw?.source_offset(cell, offset.saturating_sub(prefix));
+                let (raw_start, raw_end) = (raw_offset(start), raw_offset(end));
+                let position = |at: Option<usize>| Some(self.raw?.position(at?));
+                let byte_column = |at: Option<usize>| Some(self.raw?.byte_column(at?));
                 Location {
                     cell: Some(cell + 1),
                     start: Some(lines.position(source, start)),
                     end: Some(lines.position(source, end)),
-                    file_start: raw_position(start),
-                    file_end: raw_position(end),
+                    file_start: position(raw_start),
+                    file_end: position(raw_end),
+                    file_byte_columns: (byte_column(raw_start), byte_column(raw_end)),
                     byte_range: Some((start, end)),
                     part: None,
                 }
@@ -392,11 +403,38 @@ impl Resolver<'_> {
                     message: r.message,
                 })
                 .collect(),
+            file_edits: diagnostic
+                .fix
+                .as_ref()
+                .map(|fix| self.file_edits(fix))
+                .unwrap_or_default(),
             message: diagnostic.message,
             help: diagnostic.help,
             cell_id,
             fix: diagnostic.fix,
         }
+    }
+
+    /// A fix as edits of the raw text, through the writer (empty when it cannot say).
+    fn file_edits(&self, fix: &Fix) -> Vec<FileEdit> {
+        let Some(raw) = self.raw else {
+            return Vec::new();
+        };
+        let changes: Vec<_> = fix.edits.iter().map(crate::fix::change).collect();
+        let Ok(replacements) =
+            nblint_notebook::writer::replacements(raw.text(), self.notebook, &changes)
+        else {
+            return Vec::new();
+        };
+        replacements
+            .into_iter()
+            .map(|(range, content)| FileEdit {
+                start: raw.position(range.start),
+                end: raw.position(range.end),
+                byte_columns: (raw.byte_column(range.start), raw.byte_column(range.end)),
+                content,
+            })
+            .collect()
     }
 }
 

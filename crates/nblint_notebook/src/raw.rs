@@ -93,6 +93,13 @@ impl<'a> RawMap<'a> {
         self.lines.position(self.text, raw_offset)
     }
 
+    /// The 1-based column of a raw byte offset counted in UTF-8 bytes (what some tools, such
+    /// as reviewdog, count in).
+    pub fn byte_column(&self, raw_offset: usize) -> usize {
+        let offset = raw_offset.min(self.text.len());
+        offset - self.lines.line_start(self.lines.line_of(offset)) + 1
+    }
+
     /// The raw byte offset where the character at `offset` of cell `cell`'s decoded source is
     /// written. An offset at the end of the source maps to the closing quote of its last string;
     /// the start of an empty source (`[]`, or no `source` at all) maps to the cell's value.

@@ -90,8 +90,28 @@ impl Style {
 
 /// The notebook text with `changes` applied, or the text itself when there are none.
 pub fn apply(text: &str, notebook: &Notebook, changes: &[Change]) -> Result<String, WriteError> {
+    let replacements = replacements(text, notebook, changes)?;
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, new) in &replacements {
+        out.push_str(&text[at..range.start]);
+        out.push_str(new);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    Ok(out)
+}
+
+/// What [`apply`] does to the text: byte ranges of the file and the text that replaces each,
+/// sorted and not overlapping (an empty range is an insertion). Reporters use them to show a
+/// fix as edits of the raw file.
+pub fn replacements(
+    text: &str,
+    notebook: &Notebook,
+    changes: &[Change],
+) -> Result<Vec<(Range<usize>, String)>, WriteError> {
     if changes.is_empty() {
-        return Ok(text.to_string());
+        return Ok(Vec::new());
     }
     let raw = RawMap::scan(text, notebook.upgraded_from == Some(3)).ok_or(WriteError::Unmapped)?;
     let style = Style::detect(text);
@@ -206,15 +226,7 @@ pub fn apply(text: &str, notebook: &Notebook, changes: &[Change]) -> Result<Stri
             return Err(WriteError::Overlap(0));
         }
     }
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for (range, new) in &replacements {
-        out.push_str(&text[at..range.start]);
-        out.push_str(new);
-        at = range.end;
-    }
-    out.push_str(&text[at..]);
-    Ok(out)
+    Ok(replacements)
 }
 
 /// How the file lays out a cell object, read off an existing cell (or made up from the file's
