@@ -51,6 +51,8 @@ pub fn registry() -> &'static Registry {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Terminal {
     pub stdout_is_terminal: bool,
+    /// Standard error is a terminal: a progress bar may show there.
+    pub stderr_is_terminal: bool,
     pub color: bool,
 }
 
@@ -228,13 +230,33 @@ fn check(
         unsafe_fixes: args.unsafe_fixes,
         diff: args.diff,
     };
+    let format = args
+        .output_format
+        .unwrap_or(if terminal.stdout_is_terminal {
+            OutputFormat::Full
+        } else {
+            OutputFormat::Concise
+        });
+    let progress = Progress::new(
+        terminal.stderr_is_terminal
+            && !args.quiet
+            && !args.no_progress
+            && !format.is_machine()
+            && !args.diff,
+        discovered.targets.len(),
+    );
     let outcomes: Vec<Outcome> = pool.install(|| {
         discovered
             .targets
             .par_iter()
-            .map(|target| lint_target(target, registry, mode))
+            .map(|target| {
+                let outcome = lint_target(target, registry, mode);
+                progress.advance();
+                outcome
+            })
             .collect()
     });
+    progress.finish();
 
     let mut errors = discovered.errors;
     let mut reports = Vec::with_capacity(outcomes.len());
@@ -251,13 +273,6 @@ fn check(
         }
     }
 
-    let format = args
-        .output_format
-        .unwrap_or(if terminal.stdout_is_terminal {
-            OutputFormat::Full
-        } else {
-            OutputFormat::Concise
-        });
     if args.diff {
         let _ = write!(stdout, "{diffs}");
         for message in &errors {
@@ -483,6 +498,55 @@ fn masked(text: &str) -> String {
         })
         .collect();
     nblint_engine::lint::redact_ranges(text, &ranges)
+}
+
+/// A progress bar on standard error for runs longer than about a second, on a terminal only:
+/// hidden at first, drawn once a second has passed, cleared at the end.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: std::time::Instant,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    /// After this long a run shows its progress.
+    const DELAY: std::time::Duration = std::time::Duration::from_millis(1000);
+
+    fn new(enabled: bool, total: usize) -> Progress {
+        let bar = enabled.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total as u64),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} linting {pos}/{len} notebooks [{elapsed}] {wide_bar}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            started: std::time::Instant::now(),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn advance(&self) {
+        let Some(bar) = &self.bar else { return };
+        if self.started.elapsed() >= Self::DELAY
+            && !self.shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.inc(1);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {
