@@ -95,13 +95,15 @@ step_done "wheel built"
 
 step "pip install of the wheel"
 wheels=("$tmp"/dist/nblint-*.whl)
-[ "${#wheels[@]}" -eq 1 ] && [ -f "${wheels[0]}" ] || fail "expected one nblint wheel in the maturin output"
+if [ "${#wheels[@]}" -ne 1 ] || [ ! -f "${wheels[0]}" ]; then
+  fail "expected one nblint wheel in the maturin output"
+fi
 "$venv_bin/python" -m pip install -q --no-index "${wheels[0]}"
 step_done "nblint installed from $(basename "${wheels[0]}")"
 
 step "running the installed nblint"
 nblint="$venv_bin/nblint"
-[ -x "$nblint" ] || fail "pip install . did not install an nblint executable"
+[ -x "$nblint" ] || fail "the wheel did not install an nblint executable"
 version=$("$nblint" --version)
 echo "$version"
 case "$version" in
