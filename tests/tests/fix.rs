@@ -131,18 +131,32 @@ fn valid_nbformat(notebook: &Value) {
     }
 }
 
-/// The text of a notebook outside the objects of the given cells: what a fix of those cells
-/// must leave byte for byte.
-fn outside_cells(text: &str, cells: &[usize]) -> String {
+/// The text of a notebook outside the objects of the given cells, and without the cells
+/// `inserted` (object and separator): what a fix of those cells must leave byte for byte.
+fn outside_cells(text: &str, cells: &[usize], inserted: &[usize]) -> String {
     let notebook = nblint_notebook::Notebook::from_str(text).unwrap();
     let raw = nblint_notebook::RawMap::scan(text, notebook.upgraded_from == Some(3)).unwrap();
     let mut out = String::new();
     let mut at = 0;
-    for &cell in cells {
-        let object = &raw.cell(cell).unwrap().object;
-        out.push_str(&text[at..object.start]);
-        out.push_str("<cell>");
-        at = object.end;
+    let count = raw.cells().len();
+    for cell in 0..count {
+        let object = raw.cell(cell).unwrap().object.clone();
+        if inserted.contains(&cell) {
+            out.push_str(&text[at..object.start]);
+            // The separator after it (or before it, for the last cell).
+            at = match raw.cell(cell + 1) {
+                Some(next) => next.object.start,
+                None => object.end,
+            };
+            if cell + 1 == count {
+                let trimmed = out.trim_end_matches([' ', '\t', '\r', '\n']);
+                out.truncate(trimmed.strip_suffix(',').unwrap_or(trimmed).len());
+            }
+        } else if cells.contains(&cell) {
+            out.push_str(&text[at..object.start]);
+            out.push_str("<cell>");
+            at = object.end;
+        }
     }
     out.push_str(&text[at..]);
     out
@@ -150,7 +164,8 @@ fn outside_cells(text: &str, cells: &[usize]) -> String {
 
 /// Checks one notebook fixed by `--fix --unsafe-fixes` against its original: valid as
 /// before, no cell broken, every cell id, metadata and output that was not targeted kept, and
-/// every byte outside the targeted cells kept.
+/// every byte outside the targeted cells kept. Cells a fix may add (the papermill
+/// `parameters` cell) are checked to be that, and set aside.
 fn check_fixed(name: &str, before_bytes: &[u8], after_bytes: &[u8]) {
     let before_text = std::str::from_utf8(before_bytes).unwrap();
     let after_text = std::str::from_utf8(after_bytes)
@@ -172,14 +187,44 @@ fn check_fixed(name: &str, before_bytes: &[u8], after_bytes: &[u8]) {
             None => v["cells"].as_array().cloned().unwrap_or_default(),
         }
     };
-    let (was, is) = (cells(&before), cells(&after));
+    let (was, all) = (cells(&before), cells(&after));
+    let had_parameters = was.iter().any(|c| {
+        c["metadata"]["tags"]
+            .as_array()
+            .is_some_and(|t| t.contains(&json!("parameters")))
+    });
+    let inserted: Vec<usize> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            !had_parameters
+                && c["metadata"]["tags"] == json!(["parameters"])
+                && !was
+                    .iter()
+                    .any(|w| w.get("id").is_some() && w.get("id") == c.get("id"))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        inserted.len() <= 1,
+        "{name}: more than one parameters cell was added"
+    );
+    let is: Vec<&Value> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !inserted.contains(i))
+        .map(|(_, c)| c)
+        .collect();
     assert_eq!(was.len(), is.len(), "{name}: cells were added or lost");
-    let mut targeted = Vec::new();
+    let mut targeted = (Vec::new(), Vec::new());
     for (i, (a, b)) in was.iter().zip(&is).enumerate() {
-        if a == b {
+        if a == *b {
             continue;
         }
-        targeted.push(i);
+        targeted.0.push(i);
+        targeted
+            .1
+            .push(all.iter().position(|c| std::ptr::eq(c, *b)).unwrap());
         for key in ["id", "metadata", "cell_type", "attachments"] {
             assert_eq!(
                 a.get(key),
@@ -194,8 +239,8 @@ fn check_fixed(name: &str, before_bytes: &[u8], after_bytes: &[u8]) {
         }
     }
     assert_eq!(
-        outside_cells(before_text, &targeted),
-        outside_cells(after_text, &targeted),
+        outside_cells(before_text, &targeted.0, &[]),
+        outside_cells(after_text, &targeted.1, &inserted),
         "{name}: bytes outside the fixed cells changed"
     );
     let broken = |text: &str| -> Vec<String> {

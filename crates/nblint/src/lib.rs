@@ -38,6 +38,8 @@ pub fn families() -> Vec<nblint_engine::Family> {
         nblint_engine::system::FAMILY,
         nblint_hidden_state::FAMILY,
         nblint_credentials::FAMILY,
+        nblint_magic_numbers::FAMILY,
+        nblint_hardcoded_paths::FAMILY,
     ]
 }
 
@@ -450,29 +452,41 @@ fn fix_diff(
     let Ok(original) = nblint_notebook::Notebook::from_str(text) else {
         return String::new();
     };
+    // Cells are matched by source, so a cell a fix inserts (a parameters cell) or splits off
+    // shows as new instead of shifting every cell after it.
+    let old: Vec<&str> = original.cells.iter().map(|c| c.source.as_str()).collect();
+    let new: Vec<&str> = fixed.cells.iter().map(|c| c.source.as_str()).collect();
+    let side = |i: usize, index: usize, source: &str| {
+        masked(redacted[i].get(&index).map_or(source, String::as_str))
+    };
     let mut out = String::new();
-    for (index, (a, b)) in original.cells.iter().zip(&fixed.cells).enumerate() {
-        let header = format!("{}:cell {}", path.display(), index + 1);
+    let mut unified = |from: &str, to: &str, old_header: &str, new_header: &str| {
+        let diff = similar::TextDiff::from_lines(from, to);
+        out.push_str(
+            &diff
+                .unified_diff()
+                .context_radius(3)
+                .header(old_header, new_header)
+                .to_string(),
+        );
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    };
+    let mut cleared = Vec::new();
+    let mut pair = |o: usize, n: usize, unified: &mut dyn FnMut(&str, &str, &str, &str)| {
+        let (a, b) = (&original.cells[o], &fixed.cells[n]);
+        let header = format!("{}:cell {}", path.display(), o + 1);
         if a.source != b.source {
-            // Secrets are masked on both sides, as in every other output.
-            let side = |i: usize, source: &str| {
-                masked(redacted[i].get(&index).map_or(source, String::as_str))
-            };
-            let (before, after) = (side(0, &a.source), side(1, &b.source));
-            let diff = similar::TextDiff::from_lines(&before, &after);
-            out.push_str(
-                &diff
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&header, &header)
-                    .to_string(),
+            unified(
+                &side(0, o, &a.source),
+                &side(1, n, &b.source),
+                &header,
+                &header,
             );
-            if !out.ends_with('\n') {
-                out.push('\n');
-            }
         }
         if a.outputs.len() != b.outputs.len() || a.execution_count != b.execution_count {
-            out.push_str(&format!(
+            cleared.push(format!(
                 "{header}: {} cleared\n",
                 if a.outputs.is_empty() {
                     "execution count".to_string()
@@ -481,6 +495,51 @@ fn fix_diff(
                 }
             ));
         }
+    };
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new) {
+        let (old_range, new_range) = (op.old_range(), op.new_range());
+        // Within a block of changed cells, each old cell goes with the most similar new cell
+        // after the previous match; new cells left over were inserted, old ones removed.
+        let mut matched: Vec<(usize, usize)> = Vec::new();
+        let mut next = new_range.start;
+        for o in old_range.clone() {
+            let left = old_range.end - o - 1;
+            let last = new_range.end.saturating_sub(left);
+            let best = (next..last).max_by(|&x, &y| {
+                let ratio = |n: usize| similar::TextDiff::from_lines(old[o], new[n]).ratio();
+                ratio(x).total_cmp(&ratio(y)).then(y.cmp(&x))
+            });
+            if let Some(n) = best {
+                matched.push((o, n));
+                next = n + 1;
+            }
+        }
+        for n in new_range.clone() {
+            match matched.iter().find(|(_, m)| *m == n) {
+                Some(&(o, _)) => pair(o, n, &mut unified),
+                None => {
+                    let header = format!("{}:new cell {}", path.display(), n + 1);
+                    unified(
+                        "",
+                        &side(1, n, &fixed.cells[n].source),
+                        "/dev/null",
+                        &header,
+                    );
+                }
+            }
+        }
+        for o in old_range.filter(|o| !matched.iter().any(|(m, _)| m == o)) {
+            let header = format!("{}:cell {}", path.display(), o + 1);
+            unified(
+                &side(0, o, &original.cells[o].source),
+                "",
+                &header,
+                "/dev/null",
+            );
+        }
+    }
+    for line in cleared {
+        out.push_str(&line);
     }
     out
 }

@@ -28,6 +28,8 @@ pub struct Checker<'a> {
     imports: OnceCell<Imports>,
     /// Names given out by [`Checker::unique_name`], with the value each names.
     names: RefCell<Vec<(String, String)>>,
+    /// What rules gather while walking, by type: see [`Checker::with_state`].
+    state: RefCell<std::collections::HashMap<std::any::TypeId, Box<dyn std::any::Any>>>,
 }
 
 impl<'a> Checker<'a> {
@@ -47,6 +49,7 @@ impl<'a> Checker<'a> {
             semantic: OnceCell::new(),
             imports: OnceCell::new(),
             names: RefCell::new(Vec::new()),
+            state: RefCell::new(std::collections::HashMap::new()),
         }
     }
 
@@ -123,6 +126,20 @@ impl<'a> Checker<'a> {
             }
             suffix += 1;
         }
+    }
+
+    /// State a rule keeps for this notebook, by type, created empty on first use: what its
+    /// AST hooks gather during the one walk and its `check_notebook` hook (which runs after
+    /// the walk) reports, such as one finding for a literal repeated in several cells.
+    pub fn with_state<T: Default + 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let mut states = self.state.borrow_mut();
+        let state = states
+            .entry(std::any::TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()));
+        let state = state
+            .downcast_mut::<T>()
+            .expect("states are stored under their own type");
+        f(state)
     }
 
     pub fn report(&self, diagnostic: Diagnostic) {

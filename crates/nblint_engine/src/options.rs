@@ -22,6 +22,8 @@ pub enum OptionKind {
     Texts,
     /// A list of regular expressions, compiled when the configuration loads.
     Regexes,
+    /// A list of numbers, integers or floats (`f64`).
+    Numbers,
 }
 
 impl OptionKind {
@@ -33,6 +35,7 @@ impl OptionKind {
             OptionKind::Text => "a string",
             OptionKind::Texts => "a list of strings",
             OptionKind::Regexes => "a list of regular expressions",
+            OptionKind::Numbers => "a list of numbers",
         }
     }
 }
@@ -66,6 +69,7 @@ pub enum OptionValue {
     Text(String),
     Texts(Vec<String>),
     Regexes(Vec<regex::Regex>),
+    Numbers(Vec<f64>),
 }
 
 /// Field types an [`OptionValue`] converts into.
@@ -104,6 +108,15 @@ impl FromOptionValue for Vec<String> {
     fn from_option_value(value: OptionValue) -> Option<Self> {
         match value {
             OptionValue::Texts(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl FromOptionValue for Vec<f64> {
+    fn from_option_value(value: OptionValue) -> Option<Self> {
+        match value {
+            OptionValue::Numbers(v) => Some(v),
             _ => None,
         }
     }
@@ -236,6 +249,29 @@ pub fn check_value(
         (OptionKind::Bool, DeValue::Boolean(b)) => Ok(OptionValue::Bool(*b)),
         (OptionKind::Text, DeValue::String(s)) => Ok(OptionValue::Text(s.to_string())),
         (OptionKind::Texts, DeValue::Array(items)) => strings(items).map(OptionValue::Texts),
+        (OptionKind::Numbers, DeValue::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let number = match item.get_ref() {
+                    DeValue::Integer(n) => i64::from_str_radix(
+                        n.as_str().replace('_', "").trim_start_matches('+'),
+                        n.radix(),
+                    )
+                    .ok()
+                    .map(|n| n as f64),
+                    DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+                    _ => None,
+                };
+                number.ok_or_else(|| {
+                    (
+                        format!("`{}` must be {}", meta.name, meta.kind.describe()),
+                        Some(i),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(OptionValue::Numbers),
         (OptionKind::Regexes, DeValue::Array(items)) => {
             let texts = strings(items)?;
             texts
@@ -360,6 +396,9 @@ macro_rules! __option_type {
     };
     (Regexes) => {
         ::std::vec::Vec<$crate::regex::Regex>
+    };
+    (Numbers) => {
+        ::std::vec::Vec<f64>
     };
 }
 

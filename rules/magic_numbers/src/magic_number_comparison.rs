@@ -1,0 +1,173 @@
+use nblint_engine::ruff_python_ast::{CmpOp, Expr};
+use nblint_engine::{declare_rule, AstRule, Checker, Diagnostic, Rule, Span};
+
+use crate::{
+    in_parameters_cell, is_allowed, number, parameter_fix, upper_snake, MagicNumbersOptions,
+};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a number in a comparison, pandas and numpy filters included
+    /// (`df[df.score > 0.73]`, `np.where(a < 3.5, ...)`), unless it is one of the
+    /// `allowed-numbers` (0, 1, -1, 2, 100, 0.5).
+    ///
+    /// Not reported: the parameters cell (tagged `parameters`, or papermill's
+    /// `injected-parameters`), size checks (`len(x) > 10`, `df.shape[0] < 5`), version checks
+    /// (`sys.version_info >= (3, 8)`, `tf.__version__`), HTTP status codes compared with a
+    /// response's status (`r.status_code == 404`), membership tests (`if 8 in edges`), and
+    /// comparisons of two literals.
+    ///
+    /// ## Why is this bad?
+    /// A threshold buried in a filter decides what the notebook computes, and nobody tuning or
+    /// re-running it finds it without reading every line. Named in the parameters cell, it can
+    /// be read at a glance and changed per run (`papermill -p SCORE_THRESHOLD 0.8`).
+    ///
+    /// ## Example
+    /// ```python
+    /// good = df[df["score"] > 0.73]
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// # In the cell tagged `parameters`:
+    /// SCORE_THRESHOLD = 0.73
+    /// ```
+    /// ```python
+    /// good = df[df["score"] > SCORE_THRESHOLD]
+    /// ```
+    ///
+    /// ## Fix safety
+    /// The fix replaces the number with a constant named after what it is compared with
+    /// (`SCORE_THRESHOLD`, `LABEL_VALUE` for `==`) and defines it in the parameters cell,
+    /// creating that cell (tagged `parameters`, before the first code cell) when the notebook
+    /// has none. It is unsafe: the constant now lives in another cell, which must run first.
+    pub struct MagicNumberComparison {
+        code: "NB201",
+        name: "magic-number-comparison",
+        family: "magic-numbers",
+        severity: Warning,
+        default: true,
+        fix: Always(Unsafe),
+    }
+}
+
+impl Rule for MagicNumberComparison {}
+
+impl AstRule for MagicNumberComparison {
+    fn check_expr(&self, expr: &Expr, checker: &Checker<'_>) {
+        let Expr::Compare(compare) = expr else {
+            return;
+        };
+        if in_parameters_cell(checker) {
+            return;
+        }
+        let options = checker.options::<MagicNumbersOptions>();
+        let operands: Vec<&Expr> = std::iter::once(&*compare.left)
+            .chain(compare.comparators.iter())
+            .collect();
+        for (i, op) in compare.ops.iter().enumerate() {
+            // Membership and identity tests name values, not thresholds: `if 8 in edges`.
+            if matches!(op, CmpOp::In | CmpOp::NotIn | CmpOp::Is | CmpOp::IsNot) {
+                continue;
+            }
+            let (a, b) = (operands[i], operands[i + 1]);
+            for (literal, other) in [(b, a), (a, b)] {
+                let Some((value, range)) = number(literal) else {
+                    continue;
+                };
+                if is_allowed(options, value) || number(other).is_some() || is_excused(other, value)
+                {
+                    continue;
+                }
+                let source = checker.source();
+                let text = &source[range];
+                let subject = subject(other);
+                let suffix = if matches!(op, CmpOp::Eq | CmpOp::NotEq) {
+                    "VALUE"
+                } else {
+                    "THRESHOLD"
+                };
+                let name = match &subject {
+                    Some(subject) => format!("{}_{suffix}", upper_snake(subject)),
+                    None => suffix.to_string(),
+                };
+                let cell = checker.cell_index();
+                let compared = subject.map(|s| format!(" with `{s}`")).unwrap_or_default();
+                checker.report(
+                    Diagnostic::new(
+                        &Self::META,
+                        Span::cell(cell, range),
+                        format!("magic number `{text}` in a comparison{compared}"),
+                    )
+                    .with_help("name it in the parameters cell, so it can be found and tuned")
+                    .with_fix(parameter_fix(
+                        checker,
+                        &[(cell, range)],
+                        text,
+                        &name,
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// What a number is compared with, as a name for its constant: the column of `df["score"]`,
+/// the attribute of `df.score`, a variable's name.
+fn subject(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(name) => Some(name.id.to_string()),
+        Expr::Attribute(attribute) => Some(attribute.attr.to_string()),
+        Expr::Subscript(subscript) => match &*subscript.slice {
+            Expr::StringLiteral(key) => {
+                let key = key.value.to_str();
+                (!key.is_empty() && key.chars().any(char::is_alphabetic)).then(|| key.to_string())
+            }
+            _ => subject(&subscript.value),
+        },
+        Expr::Call(call) => match &*call.func {
+            // `df.score.mean() > 3`: the attribute the method is called on.
+            Expr::Attribute(method) => subject(&method.value),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Comparisons whose numbers are not magic: sizes, versions, HTTP statuses.
+fn is_excused(other: &Expr, value: f64) -> bool {
+    match other {
+        Expr::Call(call) => match &*call.func {
+            Expr::Name(name) => name.id.as_str() == "len",
+            Expr::Attribute(attribute) => is_excused(&attribute.value, value),
+            _ => false,
+        },
+        Expr::Attribute(attribute) => {
+            let attr = attribute.attr.as_str();
+            matches!(
+                attr,
+                "shape" | "size" | "ndim" | "__version__" | "version_info" | "version"
+            ) || (matches!(attr, "status_code" | "status" | "code")
+                && value.fract() == 0.0
+                && (100.0..600.0).contains(&value))
+                || is_version(&attribute.value)
+        }
+        Expr::Subscript(subscript) => is_excused(&subscript.value, value),
+        Expr::Name(name) => {
+            let id = name.id.as_str();
+            id.contains("version")
+                || (matches!(id, "status_code" | "status") && (100.0..600.0).contains(&value))
+        }
+        _ => false,
+    }
+}
+
+fn is_version(expr: &Expr) -> bool {
+    match expr {
+        Expr::Attribute(attribute) => {
+            attribute.attr.as_str().contains("version") || is_version(&attribute.value)
+        }
+        Expr::Name(name) => name.id.as_str().contains("version"),
+        _ => false,
+    }
+}
