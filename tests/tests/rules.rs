@@ -437,3 +437,51 @@ fn every_fixable_rule_fixes_its_triggers() {
         }
     }
 }
+
+#[test]
+fn magic_number_and_path_options() {
+    // A number allowed by configuration is not magic; a wrong type is an error.
+    let out = check_with_config(
+        "NB201",
+        "NB201/trigger.py",
+        "[magic-numbers]\nallowed-numbers = [0.73, 250]\n",
+    );
+    assert!(!out.contains("`0.73`") && !out.contains("`250`"), "{out}");
+    assert!(out.contains("`-12.5`"), "{out}");
+    // Keywords and calls added to the ignore lists; wildcards.
+    let out = check_with_config(
+        "NB202",
+        "NB202/trigger.py",
+        "[magic-numbers]\nextend-ignore-keywords = ['window', 'learning_*']\nextend-ignore-functions = ['*.clip']\n",
+    );
+    assert!(
+        !out.contains("`window`") && !out.contains("learning_rate") && !out.contains("`lower`"),
+        "{out}"
+    );
+    assert!(out.contains("`max_depth`"), "{out}");
+    // Prefixes allowed by configuration are not reported.
+    let out = check_with_config(
+        "NB301",
+        "NB301/trigger.py",
+        "[hardcoded-paths]\nallowed-prefixes = ['/mnt', '/data']\n",
+    );
+    assert!(
+        !out.contains("/mnt/shared") && !out.contains("/data/raw"),
+        "{out}"
+    );
+    assert!(out.contains("/opt/project/conf"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("nblint.toml"),
+        "[magic-numbers]\nallowed-numbers = ['x']\n",
+    )
+    .unwrap();
+    let run = nblint(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`allowed-numbers` must be a list of numbers"),
+        "{}",
+        run.stderr
+    );
+}

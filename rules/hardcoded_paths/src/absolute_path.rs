@@ -1,38 +1,89 @@
-use nblint_engine::{declare_rule, Checker, Rule};
+use nblint_engine::ruff_python_ast::{Expr, Stmt};
+use nblint_engine::{declare_rule, AstRule, Checker, Diagnostic, Rule, Span};
+
+use crate::{
+    classify, in_parameters_cell, is_docstring, is_not_path, note_docstring, note_not_paths,
+    parameter_fix, string_text, HardcodedPathsOptions, PathKind,
+};
 
 declare_rule! {
     /// ## What it does
-    /// Reports ... (one sentence: the bad pattern, where it is looked for).
+    /// Reports an absolute path written in code: POSIX (`/data/raw/sales.csv`, `/mnt/share`),
+    /// Windows (`C:\data`, `D:/projects`) and UNC (`\\server\share`) paths, in string literals,
+    /// `pathlib.Path("...")`, `os.path.join("/...", ...)` and f-strings that start with one.
+    /// Paths inside a home directory are NB302's.
+    ///
+    /// Not reported: URLs (`s3://`, `https://`, `dbfs:/`), the `allowed-prefixes` (`/tmp`,
+    /// `/dev`, Colab's `/content`, Kaggle's `/kaggle`, Databricks' `/dbfs`), strings that are
+    /// not paths (regexes, date formats, URL routes such as `/predict` or `/api/v1/users`:
+    /// a POSIX path must start with a file-system directory such as `/data`, `/mnt`, `/opt`
+    /// and go one level deeper, or name a file), the end of a concatenation (`DIR + "/x.npy"`),
+    /// existence probes that detect an environment (`os.path.exists("/opt/...")`), docstrings,
+    /// and the parameters cell.
     ///
     /// ## Why is this bad?
-    /// ... (what goes wrong for the notebook's next reader or its next run).
+    /// An absolute path works on one machine. Everyone else, CI and the scheduled run fail on
+    /// the first cell that reads it, or, worse, read a different file of the same name.
     ///
     /// ## Example
     /// ```python
-    /// # code that raises the rule
+    /// df = pd.read_csv("/mnt/shared/sales/2024.csv")
     /// ```
     ///
     /// ## Use instead
     /// ```python
-    /// # the same code, fixed
+    /// # %% tags=["parameters"]
+    /// SALES_2024_CSV = "/mnt/shared/sales/2024.csv"
+    /// # %%
+    /// df = pd.read_csv(SALES_2024_CSV)
     /// ```
+    ///
+    /// ## Fix safety
+    /// For a plain string literal, the fix moves it into a constant in the parameters cell
+    /// (named after the file or directory: `SALES_2024_CSV`, `RAW_DIR`), creating that cell
+    /// when the notebook has none; papermill can then override it per run. It is unsafe: the
+    /// constant lives in another cell, which must run first. F-strings get no fix.
     pub struct AbsolutePath {
         code: "NB301",
         name: "absolute-path",
         family: "hardcoded-paths",
         severity: Warning,
         default: false,
-        fix: Never,
+        fix: Sometimes(Unsafe),
     }
 }
 
-// A rule that looks at single statements or expressions implements `AstRule` (`check_stmt`,
-// `check_expr`) as well; registration finds out by itself. Cross-cell questions go through
-// `checker.semantic()` and `checker.imports()`; options through `checker.options::<...>()`.
-impl Rule for AbsolutePath {
-    fn check_notebook(&self, checker: &Checker<'_>) {
-        // The check: report with
-        // `checker.report(Diagnostic::new(&Self::META, span, "what is wrong, where"))`.
-        let _ = checker;
+impl Rule for AbsolutePath {}
+
+impl AstRule for AbsolutePath {
+    fn check_stmt(&self, stmt: &Stmt, checker: &Checker<'_>) {
+        note_docstring(stmt, checker);
+    }
+
+    fn check_expr(&self, expr: &Expr, checker: &Checker<'_>) {
+        note_not_paths(expr, checker);
+        let Some((text, range, literal)) = string_text(expr) else {
+            return;
+        };
+        if is_not_path(expr, checker) {
+            return;
+        }
+        let options = checker.options::<HardcodedPathsOptions>();
+        if classify(&text, options) != Some(PathKind::Absolute)
+            || in_parameters_cell(checker)
+            || is_docstring(expr, checker)
+        {
+            return;
+        }
+        let mut diagnostic = Diagnostic::new(
+            &Self::META,
+            Span::cell(checker.cell_index(), range),
+            format!("absolute path `{text}`: it exists on one machine"),
+        )
+        .with_help("make it a parameter (the parameters cell), or relative to the project");
+        if literal {
+            diagnostic = diagnostic.with_fix(parameter_fix(checker, range, &text));
+        }
+        checker.report(diagnostic);
     }
 }

@@ -1,38 +1,273 @@
-use nblint_engine::{declare_rule, Checker, Rule};
+use nblint_engine::ruff_python_ast::{Expr, ExprCall};
+use nblint_engine::{declare_rule, AstRule, Checker, Diagnostic, Rule, Span};
+
+use crate::{
+    classify, has_extension, in_parameters_cell, parameter_fix, string_text, HardcodedPathsOptions,
+};
 
 declare_rule! {
     /// ## What it does
-    /// Reports ... (one sentence: the bad pattern, where it is looked for).
+    /// Reports a relative data path written into a call that reads or writes a file:
+    /// `pd.read_csv("sales.csv")`, `df.to_parquet("out/clean.parquet")`, `np.load("x.npy")`,
+    /// `open("data/raw.txt")`, `joblib.dump(model, "model.pkl")`, `plt.savefig("fig.png")`.
+    /// Functions are recognised through the imports (`pandas.read_csv` however pandas was
+    /// imported); methods that only file writers have (`to_csv`, `to_parquet`, `savefig`,
+    /// `save_weights`, ...) by name. The path must look like one: a file name with an
+    /// extension, or a path with a separator. Absolute paths are NB301's and NB302's.
+    ///
+    /// The calls, with the argument that is the path:
+    ///
+    /// - `open`, `pandas.read_*` (`csv`, `table`, `excel`, `json`, `parquet`, `feather`, `pickle`,
+    ///   `hdf`, `sas`, `stata`, `spss`, `orc`, `fwf`, `xml`), `polars.read_*`/`scan_*`,
+    ///   `numpy.load`/`loadtxt`/`genfromtxt`/`fromfile`/`save`/`savez`/`savez_compressed`/`savetxt`,
+    ///   `joblib.load`, `torch.load`, `PIL.Image.open`, `cv2.imread`/`imwrite`, `h5py.File`,
+    ///   `scipy.io.loadmat`/`savemat`, `pyarrow.parquet.read_table`, `xarray.open_dataset`,
+    ///   `geopandas.read_file`, `glob.glob`, `keras`/`tensorflow.keras` `models.load_model`,
+    ///   `matplotlib.pyplot.savefig`: the first argument;
+    /// - `joblib.dump`, `torch.save`: the second argument;
+    /// - the methods `to_csv`, `to_parquet`, `to_excel`, `to_json`, `to_pickle`, `to_feather`,
+    ///   `to_hdf`, `to_stata`, `to_orc`, `savefig`, `save_weights`, `load_weights`, and
+    ///   Spark's `read.csv`/`read.parquet`/`read.json`/`read.load` and `write.csv`/`write.parquet`/
+    ///   `write.json`/`write.save`: the first argument.
     ///
     /// ## Why is this bad?
-    /// ... (what goes wrong for the notebook's next reader or its next run).
+    /// A data path buried in a call is one more thing to find and edit before the notebook
+    /// runs on other data, and it resolves against whatever directory the kernel was started
+    /// in. In the parameters cell it is listed with the other inputs and outputs, and papermill
+    /// can point the notebook at other data without editing it.
     ///
     /// ## Example
     /// ```python
-    /// # code that raises the rule
+    /// import pandas as pd
+    /// df = pd.read_csv("data/sales.csv")
     /// ```
     ///
     /// ## Use instead
     /// ```python
-    /// # the same code, fixed
+    /// # %% tags=["parameters"]
+    /// SALES_CSV = "data/sales.csv"
+    /// # %%
+    /// import pandas as pd
+    /// df = pd.read_csv(SALES_CSV)
     /// ```
+    ///
+    /// ## Fix safety
+    /// The fix moves the literal into a constant in the parameters cell, named after the file
+    /// (`SALES_CSV`), creating that cell when the notebook has none. It is unsafe: the constant
+    /// lives in another cell, which must run first.
     pub struct HardcodedDataPath {
         code: "NB303",
         name: "hardcoded-data-path",
         family: "hardcoded-paths",
         severity: Warning,
         default: false,
-        fix: Never,
+        fix: Sometimes(Unsafe),
     }
 }
 
-// A rule that looks at single statements or expressions implements `AstRule` (`check_stmt`,
-// `check_expr`) as well; registration finds out by itself. Cross-cell questions go through
-// `checker.semantic()` and `checker.imports()`; options through `checker.options::<...>()`.
-impl Rule for HardcodedDataPath {
-    fn check_notebook(&self, checker: &Checker<'_>) {
-        // The check: report with
-        // `checker.report(Diagnostic::new(&Self::META, span, "what is wrong, where"))`.
-        let _ = checker;
+/// Functions, by qualified name, whose first argument (or one of these keywords) is a path.
+const FIRST_ARGUMENT: &[&str] = &[
+    "pandas.read_csv",
+    "pandas.read_table",
+    "pandas.read_excel",
+    "pandas.read_json",
+    "pandas.read_parquet",
+    "pandas.read_feather",
+    "pandas.read_pickle",
+    "pandas.read_hdf",
+    "pandas.read_sas",
+    "pandas.read_stata",
+    "pandas.read_spss",
+    "pandas.read_orc",
+    "pandas.read_fwf",
+    "pandas.read_xml",
+    "polars.read_csv",
+    "polars.read_parquet",
+    "polars.read_excel",
+    "polars.read_json",
+    "polars.read_ipc",
+    "polars.scan_csv",
+    "polars.scan_parquet",
+    "numpy.load",
+    "numpy.loadtxt",
+    "numpy.genfromtxt",
+    "numpy.fromfile",
+    "numpy.save",
+    "numpy.savez",
+    "numpy.savez_compressed",
+    "numpy.savetxt",
+    "joblib.load",
+    "torch.load",
+    "PIL.Image.open",
+    "cv2.imread",
+    "cv2.imwrite",
+    "h5py.File",
+    "scipy.io.loadmat",
+    "scipy.io.savemat",
+    "pyarrow.parquet.read_table",
+    "xarray.open_dataset",
+    "geopandas.read_file",
+    "glob.glob",
+    "keras.models.load_model",
+    "tensorflow.keras.models.load_model",
+    "matplotlib.pyplot.savefig",
+];
+
+/// Functions whose second argument is the path.
+const SECOND_ARGUMENT: &[&str] = &["joblib.dump", "torch.save"];
+
+/// Methods that only file readers and writers have, whatever they are called on.
+const METHODS: &[&str] = &[
+    "to_csv",
+    "to_parquet",
+    "to_excel",
+    "to_json",
+    "to_pickle",
+    "to_feather",
+    "to_hdf",
+    "to_stata",
+    "to_orc",
+    "savefig",
+    "save_weights",
+    "load_weights",
+];
+
+/// Spark's `spark.read.<format>(path)` and `df.write.<format>(path)`.
+const SPARK_FORMATS: &[&str] = &["csv", "parquet", "json", "load", "save", "orc", "text"];
+
+/// Keywords that name the path argument.
+const PATH_KEYWORDS: &[&str] = &[
+    "filepath_or_buffer",
+    "path",
+    "path_or_buf",
+    "io",
+    "file",
+    "fname",
+    "filename",
+    "filepath",
+    "f",
+    "fp",
+    "source",
+    "name",
+    "excel_writer",
+    "file_name",
+    "pathname",
+];
+
+impl Rule for HardcodedDataPath {}
+
+impl AstRule for HardcodedDataPath {
+    fn check_expr(&self, expr: &Expr, checker: &Checker<'_>) {
+        let Expr::Call(call) = expr else {
+            return;
+        };
+        let Some(position) = path_argument(checker, call) else {
+            return;
+        };
+        let argument = call
+            .arguments
+            .args
+            .get(position)
+            .filter(|a| !a.is_starred_expr())
+            .or_else(|| {
+                call.arguments
+                    .keywords
+                    .iter()
+                    .find(|k| {
+                        k.arg
+                            .as_ref()
+                            .is_some_and(|a| PATH_KEYWORDS.contains(&a.as_str()))
+                    })
+                    .map(|k| &k.value)
+            });
+        let Some((text, range, literal)) = argument.and_then(string_text) else {
+            return;
+        };
+        if !literal || !is_relative_data_path(&text) || in_parameters_cell(checker) {
+            return;
+        }
+        let options = checker.options::<HardcodedPathsOptions>();
+        if classify(&text, options).is_some() {
+            return;
+        }
+        checker.report(
+            Diagnostic::new(
+                &Self::META,
+                Span::cell(checker.cell_index(), range),
+                format!("data path `{text}` written into the call"),
+            )
+            .with_help(
+                "name it in the parameters cell, with the notebook's other inputs and outputs",
+            )
+            .with_fix(parameter_fix(checker, range, &text)),
+        );
     }
+}
+
+/// Which positional argument of the call is a path, when the call reads or writes a file.
+fn path_argument(checker: &Checker<'_>, call: &ExprCall) -> Option<usize> {
+    if let Some(name) = checker.imports().resolve_call(checker.cell_index(), call) {
+        let name = name.to_string();
+        if FIRST_ARGUMENT.contains(&name.as_str()) {
+            return Some(0);
+        }
+        if SECOND_ARGUMENT.contains(&name.as_str()) {
+            return Some(1);
+        }
+        return None;
+    }
+    match &*call.func {
+        Expr::Name(name) if name.id.as_str() == "open" && !rebinds_open(checker) => Some(0),
+        Expr::Attribute(attribute) => {
+            let method = attribute.attr.as_str();
+            if METHODS.contains(&method) {
+                return Some(0);
+            }
+            // `spark.read.csv(path)`, `df.write.mode("overwrite").parquet(path)`.
+            let receiver = match &*attribute.value {
+                Expr::Attribute(inner) => Some(inner.attr.as_str()),
+                Expr::Call(inner) => match &*inner.func {
+                    Expr::Attribute(a) => match &*a.value {
+                        Expr::Attribute(w) => Some(w.attr.as_str()),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            };
+            (SPARK_FORMATS.contains(&method) && matches!(receiver, Some("read" | "write")))
+                .then_some(0)
+        }
+        _ => None,
+    }
+}
+
+/// A relative path to data: a file name with an extension, or a path with a separator;
+/// never a URL, an absolute path, or standard input's `-`.
+fn is_relative_data_path(text: &str) -> bool {
+    if text.is_empty()
+        || text.len() > 260
+        || text.contains("://")
+        || text.contains(['\n', '\r', '\t', '{', '}', '<', '>', '|', '"'])
+        || text.starts_with(['/', '\\', '~'])
+        || text.trim() != text
+        || text.as_bytes().get(1) == Some(&b':')
+    {
+        return false;
+    }
+    let last = text
+        .trim_end_matches(['/', '\\'])
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default();
+    has_extension(last) || text.contains(['/', '\\'])
+}
+
+/// Whether some cell binds `open` itself (a `def open`, an import, an assignment): then it is
+/// not the builtin.
+fn rebinds_open(checker: &Checker<'_>) -> bool {
+    checker.semantic().all_events().any(|(_, event)| {
+        event.name.as_str() == "open"
+            && matches!(event.kind, nblint_engine::semantic::EventKind::Bind(_))
+    })
 }

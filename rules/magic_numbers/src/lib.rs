@@ -72,10 +72,7 @@ pub(crate) fn number(expr: &Expr) -> Option<(f64, TextRange)> {
 
 /// Whether the options allow this number.
 pub(crate) fn is_allowed(options: &MagicNumbersOptions, value: f64) -> bool {
-    options
-        .allowed_numbers
-        .iter()
-        .any(|allowed| *allowed == value)
+    options.allowed_numbers.contains(&value)
 }
 
 /// Whether the cell being walked holds the notebook's parameters, where numbers belong.

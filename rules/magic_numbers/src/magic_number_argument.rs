@@ -33,11 +33,10 @@ declare_rule! {
     ///
     /// ## Use instead
     /// ```python
-    /// # In the cell tagged `parameters`:
+    /// # %% tags=["parameters"]
     /// MAX_DEPTH = 6
     /// LEARNING_RATE = 0.05
-    /// ```
-    /// ```python
+    /// # %%
     /// model = GradientBoostingClassifier(max_depth=MAX_DEPTH, learning_rate=LEARNING_RATE)
     /// ```
     ///
@@ -56,10 +55,13 @@ declare_rule! {
     }
 }
 
+/// Where a literal is: cell and range.
+type Place = (usize, TextRange);
+
 /// Occurrences gathered during the walk: keyword and literal text, then every place.
 #[derive(Default)]
 struct Found {
-    groups: Vec<((String, String), Vec<(usize, TextRange)>)>,
+    groups: Vec<((String, String), Vec<Place>)>,
 }
 
 impl Rule for MagicNumberArgument {

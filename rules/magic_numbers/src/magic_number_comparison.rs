@@ -29,10 +29,9 @@ declare_rule! {
     ///
     /// ## Use instead
     /// ```python
-    /// # In the cell tagged `parameters`:
+    /// # %% tags=["parameters"]
     /// SCORE_THRESHOLD = 0.73
-    /// ```
-    /// ```python
+    /// # %%
     /// good = df[df["score"] > SCORE_THRESHOLD]
     /// ```
     ///
