@@ -40,6 +40,8 @@ pub fn families() -> Vec<nblint_engine::Family> {
         nblint_credentials::FAMILY,
         nblint_magic_numbers::FAMILY,
         nblint_hardcoded_paths::FAMILY,
+        nblint_import_scatter::FAMILY,
+        nblint_mega_cells::FAMILY,
     ]
 }
 

@@ -83,6 +83,8 @@ pub enum Edit {
     },
     /// Split a cell in two at a byte offset of its source (at a line start).
     SplitCell { cell: usize, at: TextSize },
+    /// Remove a cell.
+    DeleteCell { cell: usize },
 }
 
 impl Edit {
@@ -91,7 +93,8 @@ impl Edit {
         match self {
             Edit::ReplaceSource { cell, .. }
             | Edit::ClearOutputs { cell }
-            | Edit::SplitCell { cell, .. } => *cell,
+            | Edit::SplitCell { cell, .. }
+            | Edit::DeleteCell { cell } => *cell,
             Edit::InsertCell { before, .. } => *before,
         }
     }
@@ -133,6 +136,10 @@ impl serde::Serialize for Edit {
                 map.serialize_entry("kind", "split-cell")?;
                 map.serialize_entry("cell", &(cell + 1))?;
                 map.serialize_entry("at", &u32::from(*at))?;
+            }
+            Edit::DeleteCell { cell } => {
+                map.serialize_entry("kind", "delete-cell")?;
+                map.serialize_entry("cell", &(cell + 1))?;
             }
         }
         map.end()

@@ -135,6 +135,7 @@ pub(crate) fn change(edit: &Edit) -> Change {
             cell: *cell,
             at: at.to_usize(),
         },
+        Edit::DeleteCell { cell } => Change::DeleteCell { cell: *cell },
     }
 }
 
@@ -247,6 +248,15 @@ fn overlaps(a: &Change, b: &Change) -> bool {
         (Change::ClearOutputs { cell: c1 }, Change::ClearOutputs { cell: c2 }) => c1 == c2,
         (Change::SplitCell { cell: c1, .. }, Change::ReplaceSource { cell: c2, .. })
         | (Change::ReplaceSource { cell: c1, .. }, Change::SplitCell { cell: c2, .. }) => c1 == c2,
+        (Change::DeleteCell { cell: c1 }, other) | (other, Change::DeleteCell { cell: c1 }) => {
+            match other {
+                Change::ReplaceSource { cell, .. }
+                | Change::ClearOutputs { cell }
+                | Change::SplitCell { cell, .. } => cell == c1,
+                Change::DeleteCell { cell } => cell == c1,
+                Change::InsertCell { .. } => false,
+            }
+        }
         _ => false,
     }
 }

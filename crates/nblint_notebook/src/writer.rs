@@ -38,6 +38,8 @@ pub enum Change {
     /// id, metadata and outputs); a new cell of the same kind, with no outputs, follows it with
     /// the rest. Several splits of one cell make several new cells.
     SplitCell { cell: usize, at: usize },
+    /// Remove a cell (its object and the separator next to it).
+    DeleteCell { cell: usize },
 }
 
 /// Why changes could not be applied.
@@ -192,7 +194,12 @@ pub fn replacements(
     }
     let structural: Vec<&Change> = changes
         .iter()
-        .filter(|c| matches!(c, Change::InsertCell { .. } | Change::SplitCell { .. }))
+        .filter(|c| {
+            matches!(
+                c,
+                Change::InsertCell { .. } | Change::SplitCell { .. } | Change::DeleteCell { .. }
+            )
+        })
         .collect();
     if !structural.is_empty() {
         if notebook.upgraded_from == Some(3) {
@@ -214,6 +221,17 @@ pub fn replacements(
                         return Err(WriteError::Overlap(*cell));
                     }
                     replacements.extend(cells.split(*cell, *at, changes)?);
+                }
+                Change::DeleteCell { cell } => {
+                    if changes.iter().any(|c| match c {
+                        Change::ReplaceSource { cell: other, .. }
+                        | Change::ClearOutputs { cell: other }
+                        | Change::SplitCell { cell: other, .. } => other == cell,
+                        _ => false,
+                    }) {
+                        return Err(WriteError::Overlap(*cell));
+                    }
+                    replacements.extend(cells.delete(*cell, changes)?);
                 }
                 _ => {}
             }
@@ -566,6 +584,49 @@ impl<'t> NewCells<'t> {
         } else {
             let at = self.raw.cells()[count - 1].object.end;
             Ok((at..at, format!("{separator}{cell}")))
+        }
+    }
+
+    /// The replacement that removes cell `cell`: its object and the separator after it. When
+    /// no kept cell follows, the first deleted cell after the last kept one takes the whole
+    /// tail from that cell's end (and the others nothing); when no cell is kept, the list
+    /// becomes `[]`.
+    fn delete(
+        &self,
+        cell: usize,
+        changes: &[Change],
+    ) -> Result<Option<(Range<usize>, String)>, WriteError> {
+        let cells = self.raw.cells();
+        let object = cells
+            .get(cell)
+            .ok_or(WriteError::NoCell(cell))?
+            .object
+            .clone();
+        let deleted = |i: usize| {
+            changes
+                .iter()
+                .any(|c| matches!(c, Change::DeleteCell { cell } if *cell == i))
+        };
+        if (cell + 1..cells.len()).any(|i| !deleted(i)) {
+            return Ok(Some((
+                object.start..cells[cell + 1].object.start,
+                String::new(),
+            )));
+        }
+        match (0..cell).rev().find(|&i| !deleted(i)) {
+            Some(previous) if previous + 1 == cell => {
+                let end = cells[cells.len() - 1].object.end;
+                Ok(Some((cells[previous].object.end..end, String::new())))
+            }
+            Some(_) => Ok(None),
+            None if cell == 0 => {
+                let list = self
+                    .raw
+                    .value_range(0, "/cells")
+                    .ok_or(WriteError::Unmapped)?;
+                Ok(Some((list, "[]".to_string())))
+            }
+            None => Ok(None),
         }
     }
 
@@ -1070,6 +1131,41 @@ mod tests {
         // Everything before the split cell's source is untouched.
         let at = text.find("\"source\"").unwrap();
         assert_eq!(fixed[..at], text[..at]);
+    }
+
+    #[test]
+    fn deleted_cells_take_their_separators_and_nothing_else() {
+        let cells: Vec<serde_json::Value> = (0..4)
+            .map(|i| {
+                code(
+                    Some(&format!("c{i}")),
+                    serde_json::json!([format!("x{i} = {i}")]),
+                )
+            })
+            .collect();
+        for indent in [" ", "\t"] {
+            let text = dumps(&notebook(cells.clone(), 5), indent);
+            let parsed = Notebook::from_str(&text).unwrap();
+            for delete in [
+                vec![0],
+                vec![1],
+                vec![3],
+                vec![2, 3],
+                vec![0, 1, 2, 3],
+                vec![1, 3],
+            ] {
+                let changes: Vec<Change> = delete
+                    .iter()
+                    .map(|&cell| Change::DeleteCell { cell })
+                    .collect();
+                let fixed = apply(&text, &parsed, &changes).unwrap();
+                let kept: Vec<serde_json::Value> = (0..4)
+                    .filter(|i| !delete.contains(i))
+                    .map(|i| cells[i].clone())
+                    .collect();
+                assert_eq!(fixed, dumps(&notebook(kept, 5), indent), "{delete:?}");
+            }
+        }
     }
 
     #[test]
