@@ -241,6 +241,12 @@ fn check(
         } else {
             OutputFormat::Concise
         });
+    if std::iter::once(format)
+        .chain(args.output.iter().map(|(f, _)| *f))
+        .any(|f| matches!(f, OutputFormat::Sarif | OutputFormat::Rdjson))
+    {
+        nblint_engine::lint::want_file_edits();
+    }
     let progress = Progress::new(
         terminal.stderr_is_terminal
             && !args.quiet

@@ -19,6 +19,17 @@ use crate::suppression;
 use crate::system::InvalidNotebook;
 use ruff_text_size::{TextRange, TextSize};
 
+/// Whether findings carry their fixes as raw-file edits ([`Finding::file_edits`]): only the
+/// reporters that show fixes as edits (SARIF, rdjson) need them, and computing them runs the
+/// writer once per fixable finding. Off until a caller asks; once on, it stays on for the
+/// process (callers in one process may want different formats at once).
+static FILE_EDITS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes every later lint in this process compute [`Finding::file_edits`].
+pub fn want_file_edits() {
+    FILE_EDITS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// A location a user can open: a cell position and the matching raw-file position.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
@@ -67,7 +78,7 @@ pub struct Finding {
     pub related: Vec<RelatedLocation>,
     pub fix: Option<Fix>,
     /// The fix as edits of the raw `.ipynb` text, for reporters that carry fixes (SARIF,
-    /// rdjson); empty without a fix.
+    /// rdjson); empty without a fix, and unless [`want_file_edits`] was called.
     pub file_edits: Vec<FileEdit>,
 }
 
@@ -406,6 +417,7 @@ impl Resolver<'_> {
             file_edits: diagnostic
                 .fix
                 .as_ref()
+                .filter(|_| FILE_EDITS.load(std::sync::atomic::Ordering::Relaxed))
                 .map(|fix| self.file_edits(fix))
                 .unwrap_or_default(),
             message: diagnostic.message,

@@ -206,7 +206,23 @@ impl AstRule for HardcodedDataPath {
 
 /// Which positional argument of the call is a path, when the call reads or writes a file.
 fn path_argument(checker: &Checker<'_>, call: &ExprCall) -> Option<usize> {
-    if let Some(name) = checker.imports().resolve_call(checker.cell_index(), call) {
+    // The imports are resolved only for calls whose last name could be an I/O function.
+    let last = match &*call.func {
+        Expr::Name(name) => name.id.as_str(),
+        Expr::Attribute(attribute) => attribute.attr.as_str(),
+        _ => return None,
+    };
+    let candidate = FIRST_ARGUMENT
+        .iter()
+        .chain(SECOND_ARGUMENT)
+        .any(|f| f.rsplit('.').next() == Some(last));
+    if !candidate && !METHODS.contains(&last) && !SPARK_FORMATS.contains(&last) && last != "open" {
+        return None;
+    }
+    if let Some(name) = candidate
+        .then(|| checker.imports().resolve_call(checker.cell_index(), call))
+        .flatten()
+    {
         let name = name.to_string();
         if FIRST_ARGUMENT.contains(&name.as_str()) {
             return Some(0);

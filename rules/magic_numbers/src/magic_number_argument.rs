@@ -18,8 +18,8 @@ declare_rule! {
     /// Not reported: the `allowed-numbers`; display, formatting and bookkeeping keywords
     /// (`ignore-keywords`: `figsize`, `dpi`, `fontsize`, `alpha`, `bins`, `axis`, `verbose`,
     /// `n_jobs`, ...; `random_state` and `seed` belong to NB701); plotting, display and
-    /// formatting calls (`ignore-functions`: `plt.*`, `sns.*`, `ax.*`, `*.plot`, `*.set_*`,
-    /// `display`, `print`, ...); the parameters cell.
+    /// formatting calls (`ignore-functions`, matched against the name as written: `plt.*`,
+    /// `sns.*`, `ax.*`, `*.plot`, `*.set_*`, `display`, `print`, ...); the parameters cell.
     ///
     /// ## Why is this bad?
     /// Hyperparameters scattered through calls are the numbers people tune, compare and report,
@@ -113,7 +113,7 @@ impl AstRule for MagicNumberArgument {
                 continue;
             }
             let ignored =
-                *ignored_call.get_or_insert_with(|| is_ignored_call(checker, &call.func, options));
+                *ignored_call.get_or_insert_with(|| is_ignored_call(&call.func, options));
             if ignored {
                 return;
             }
@@ -130,29 +130,22 @@ impl AstRule for MagicNumberArgument {
     }
 }
 
-/// Whether a call is one whose keywords are display settings: by the name written
-/// (`ax.set_title`) or the name it resolves to (`matplotlib.pyplot.plot`).
-fn is_ignored_call(checker: &Checker<'_>, func: &Expr, options: &MagicNumbersOptions) -> bool {
-    let patterns: Vec<&String> = options
+/// Whether a call is one whose keywords are display settings, by the name written
+/// (`ax.set_title`, `plt.plot`; `?.plot` for a method of a computed value such as
+/// `df.groupby(...).plot`). Names are matched as written, without resolving imports: the
+/// check runs on every call with a numeric keyword, and the conventional aliases (`plt`,
+/// `sns`, `px`) are what the patterns name.
+fn is_ignored_call(func: &Expr, options: &MagicNumbersOptions) -> bool {
+    let written = UnqualifiedName::from_expr(func).map(|n| n.to_string()).or_else(|| match func {
+        Expr::Attribute(attribute) => Some(format!("?.{}", attribute.attr)),
+        _ => None,
+    });
+    let Some(name) = written else {
+        return false;
+    };
+    options
         .ignore_functions
         .iter()
         .chain(&options.extend_ignore_functions)
-        .collect();
-    let written = UnqualifiedName::from_expr(func)
-        .map(|n| n.to_string())
-        .or_else(|| {
-            // `df.groupby(...).plot(...)`, `sns.FacetGrid(...).map(...)`: the method's name.
-            match func {
-                Expr::Attribute(attribute) => Some(format!("?.{}", attribute.attr)),
-                _ => None,
-            }
-        });
-    let resolved = checker
-        .imports()
-        .resolve_expr(checker.cell_index(), func)
-        .map(|q| q.to_string());
-    [written, resolved]
-        .into_iter()
-        .flatten()
-        .any(|name| patterns.iter().any(|p| wildcard(p, &name)))
+        .any(|p| wildcard(p, &name))
 }
