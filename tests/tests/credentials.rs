@@ -303,7 +303,7 @@ fn notebooks_of_other_kernels_are_scanned_for_secrets() {
     );
     assert!(
         out.stderr.contains(
-            "the kernel language is `R`, not Python; only the rules that need no Python ran (NB101, NB102, NB401, NB402, NB403, NB404)"
+            "the kernel language is `R`, not Python; only the rules that need no Python ran (NB101, NB102, NB401, NB402, NB403, NB404, NB503, NB603)"
         ),
         "{}",
         out.stderr

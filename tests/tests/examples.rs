@@ -14,6 +14,9 @@
 //! - Any other ` ```json ` block is a fragment deep-merged into the notebook the other blocks
 //!   make, or into an empty one: `{"metadata": {...}}` is notebook metadata (NB404).
 //!
+//! - A ` ```toml ` block is the `nblint.toml` written beside the notebook: a section can show a
+//!   rule with its limits lowered (`[mega-cells]` / `max-lines = 3`) instead of pages of code.
+//!
 //! Prose outside the code blocks is not run, so a section can say more than its code shows.
 
 use nblint_tests::{nblint, percent};
@@ -70,6 +73,7 @@ fn notebook_of(code: &str, heading: &str, blocks: &[Block]) -> String {
     let mut fragments = Vec::new();
     for block in blocks {
         let kernel = match block.language.as_str() {
+            "toml" => continue,
             "json" => {
                 fragments.push(serde_json::from_str::<Value>(&block.text).unwrap());
                 continue;
@@ -117,6 +121,9 @@ fn lint_section(code: &str, heading: &str) -> (String, String) {
     );
     let notebook = notebook_of(code, heading, &blocks);
     let dir = tempfile::tempdir().unwrap();
+    for config in blocks.iter().filter(|b| b.language == "toml") {
+        std::fs::write(dir.path().join("nblint.toml"), &config.text).unwrap();
+    }
     let path = dir.path().join("example.ipynb");
     std::fs::write(&path, &notebook).unwrap();
     let path = path.to_str().unwrap();

@@ -154,6 +154,10 @@ fn combine(changes: &[Change], candidate: &[Change]) -> Option<Vec<Change>> {
             insertion_point(old) == insertion_point(new) && insertion_point(new).is_some()
         }) {
             let (old_text, new_text) = (inserted_text(&merged[at])?, inserted_text(new)?);
+            // Already part of the merged insertion (the same fix of another finding).
+            if contains_lines(old_text, new_text) {
+                continue;
+            }
             if binds_same_name(old_text, new_text) {
                 return None;
             }
@@ -201,6 +205,17 @@ fn inserted_text(change: &Change) -> Option<&str> {
     }
 }
 
+/// Whether `part` (trimmed of line breaks) is whole lines of `text`.
+fn contains_lines(text: &str, part: &str) -> bool {
+    let part = part.trim_matches(['\n', '\r']);
+    !part.is_empty()
+        && text.match_indices(part).any(|(at, _)| {
+            let before = text[..at].chars().last();
+            let after = text[at + part.len()..].chars().next();
+            before.is_none_or(|c| c == '\n') && after.is_none_or(|c| c == '\n' || c == '\r')
+        })
+}
+
 /// Two insertions at one point, one after the other, each on its own lines.
 fn join_insertions(first: &str, second: &str) -> String {
     if first.ends_with('\n') || second.starts_with('\n') || first.is_empty() {
@@ -244,7 +259,17 @@ fn overlaps(a: &Change, b: &Change) -> bool {
                 range: r2,
                 ..
             },
-        ) => c1 == c2 && r1.start <= r2.end && r2.start <= r1.end,
+        ) => {
+            // Ranges that only touch do not overlap, unless one is an insertion at the point
+            // where they touch (its place next to the other would be ambiguous).
+            let insertion = r1.is_empty() || r2.is_empty();
+            c1 == c2
+                && if insertion {
+                    r1.start <= r2.end && r2.start <= r1.end
+                } else {
+                    r1.start < r2.end && r2.start < r1.end
+                }
+        }
         (Change::ClearOutputs { cell: c1 }, Change::ClearOutputs { cell: c2 }) => c1 == c2,
         (Change::SplitCell { cell: c1, .. }, Change::ReplaceSource { cell: c2, .. })
         | (Change::ReplaceSource { cell: c1, .. }, Change::SplitCell { cell: c2, .. }) => c1 == c2,

@@ -161,29 +161,39 @@ impl AstRule for HardcodedDataPath {
         let Expr::Call(call) = expr else {
             return;
         };
+        // The cheap question first: does the call have a relative-path literal where a path
+        // argument could be? Only then is the callee resolved through the imports.
+        let literal_at =
+            |position: usize| -> Option<(String, nblint_engine::ruff_text_size::TextRange)> {
+                let argument = call
+                    .arguments
+                    .args
+                    .get(position)
+                    .filter(|a| !a.is_starred_expr())
+                    .or_else(|| {
+                        call.arguments
+                            .keywords
+                            .iter()
+                            .find(|k| {
+                                k.arg
+                                    .as_ref()
+                                    .is_some_and(|a| PATH_KEYWORDS.contains(&a.as_str()))
+                            })
+                            .map(|k| &k.value)
+                    })?;
+                let (text, range, literal) = string_text(argument)?;
+                (literal && is_relative_data_path(&text)).then_some((text, range))
+            };
+        if literal_at(0).is_none() && literal_at(1).is_none() {
+            return;
+        }
         let Some(position) = path_argument(checker, call) else {
             return;
         };
-        let argument = call
-            .arguments
-            .args
-            .get(position)
-            .filter(|a| !a.is_starred_expr())
-            .or_else(|| {
-                call.arguments
-                    .keywords
-                    .iter()
-                    .find(|k| {
-                        k.arg
-                            .as_ref()
-                            .is_some_and(|a| PATH_KEYWORDS.contains(&a.as_str()))
-                    })
-                    .map(|k| &k.value)
-            });
-        let Some((text, range, literal)) = argument.and_then(string_text) else {
+        let Some((text, range)) = literal_at(position) else {
             return;
         };
-        if !literal || !is_relative_data_path(&text) || in_parameters_cell(checker) {
+        if in_parameters_cell(checker) {
             return;
         }
         let options = checker.options::<HardcodedPathsOptions>();
@@ -206,23 +216,7 @@ impl AstRule for HardcodedDataPath {
 
 /// Which positional argument of the call is a path, when the call reads or writes a file.
 fn path_argument(checker: &Checker<'_>, call: &ExprCall) -> Option<usize> {
-    // The imports are resolved only for calls whose last name could be an I/O function.
-    let last = match &*call.func {
-        Expr::Name(name) => name.id.as_str(),
-        Expr::Attribute(attribute) => attribute.attr.as_str(),
-        _ => return None,
-    };
-    let candidate = FIRST_ARGUMENT
-        .iter()
-        .chain(SECOND_ARGUMENT)
-        .any(|f| f.rsplit('.').next() == Some(last));
-    if !candidate && !METHODS.contains(&last) && !SPARK_FORMATS.contains(&last) && last != "open" {
-        return None;
-    }
-    if let Some(name) = candidate
-        .then(|| checker.imports().resolve_call(checker.cell_index(), call))
-        .flatten()
-    {
+    if let Some(name) = checker.imports().resolve_call(checker.cell_index(), call) {
         let name = name.to_string();
         if FIRST_ARGUMENT.contains(&name.as_str()) {
             return Some(0);

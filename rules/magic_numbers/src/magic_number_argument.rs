@@ -112,8 +112,7 @@ impl AstRule for MagicNumberArgument {
             {
                 continue;
             }
-            let ignored =
-                *ignored_call.get_or_insert_with(|| is_ignored_call(&call.func, options));
+            let ignored = *ignored_call.get_or_insert_with(|| is_ignored_call(&call.func, options));
             if ignored {
                 return;
             }
@@ -136,10 +135,12 @@ impl AstRule for MagicNumberArgument {
 /// check runs on every call with a numeric keyword, and the conventional aliases (`plt`,
 /// `sns`, `px`) are what the patterns name.
 fn is_ignored_call(func: &Expr, options: &MagicNumbersOptions) -> bool {
-    let written = UnqualifiedName::from_expr(func).map(|n| n.to_string()).or_else(|| match func {
-        Expr::Attribute(attribute) => Some(format!("?.{}", attribute.attr)),
-        _ => None,
-    });
+    let written = UnqualifiedName::from_expr(func)
+        .map(|n| n.to_string())
+        .or_else(|| match func {
+            Expr::Attribute(attribute) => Some(format!("?.{}", attribute.attr)),
+            _ => None,
+        });
     let Some(name) = written else {
         return false;
     };

@@ -1,38 +1,162 @@
-use nblint_engine::{declare_rule, Checker, Rule};
+use nblint_engine::nblint_notebook::CellSyntax;
+use nblint_engine::ruff_python_ast::Stmt;
+use nblint_engine::ruff_text_size::{Ranged, TextSize};
+use nblint_engine::{declare_rule, Applicability, Checker, Diagnostic, Edit, Fix, Rule};
+
+use crate::{code_lines, MegaCellsOptions};
 
 declare_rule! {
     /// ## What it does
-    /// Reports ... (one sentence: the bad pattern, where it is looked for).
+    /// Reports a code cell with more than `max-lines` (40) lines of code; blank lines and
+    /// comments do not count.
     ///
     /// ## Why is this bad?
-    /// ... (what goes wrong for the notebook's next reader or its next run).
+    /// A cell of two hundred lines is a script pasted into a notebook: its intermediate results
+    /// cannot be looked at, it cannot be re-run in part, and it does several things that each
+    /// deserve a name. Cells that do one thing each are what becomes functions later.
     ///
     /// ## Example
+    /// A cell that loads, cleans, trains and reports, shown here with the limit lowered to 3:
+    /// ```toml
+    /// [mega-cells]
+    /// max-lines = 3
+    /// ```
     /// ```python
-    /// # code that raises the rule
+    /// df = pd.read_csv("sales.csv")
+    /// df = df.dropna()
+    /// model = LinearRegression().fit(df[["x"]], df.y)
+    /// print(model.score(df[["x"]], df.y))
     /// ```
     ///
     /// ## Use instead
-    /// ```python
-    /// # the same code, fixed
+    /// One cell per step (load, clean, train, evaluate), each short enough to read at a glance,
+    /// or the steps as functions in a module the notebook imports:
+    /// ```toml
+    /// [mega-cells]
+    /// max-lines = 3
     /// ```
+    /// ```python
+    /// df = pd.read_csv("sales.csv")
+    /// df = df.dropna()
+    /// # %%
+    /// model = LinearRegression().fit(df[["x"]], df.y)
+    /// print(model.score(df[["x"]], df.y))
+    /// ```
+    ///
+    /// ## Fix safety
+    /// The fix splits the cell at top-level statement boundaries into cells of at most
+    /// `max-lines` lines of code: never inside a statement, comments staying with the code
+    /// below them, decorators with their function. A single statement longer than the limit
+    /// stays whole. It is unsafe: a cell's last expression is what Jupyter displays, so a split
+    /// can show a value that was not shown before; outputs stay with the first piece. Cells
+    /// that start with a cell magic (`%%time`) are not split.
     pub struct CellTooLong {
         code: "NB601",
         name: "cell-too-long",
         family: "mega-cells",
         severity: Warning,
-        default: false,
-        fix: Never,
+        default: true,
+        fix: Sometimes(Unsafe),
     }
 }
 
-// A rule that looks at single statements or expressions implements `AstRule` (`check_stmt`,
-// `check_expr`) as well; registration finds out by itself. Cross-cell questions go through
-// `checker.semantic()` and `checker.imports()`; options through `checker.options::<...>()`.
 impl Rule for CellTooLong {
     fn check_notebook(&self, checker: &Checker<'_>) {
-        // The check: report with
-        // `checker.report(Diagnostic::new(&Self::META, span, "what is wrong, where"))`.
-        let _ = checker;
+        let limit = checker.options::<MegaCellsOptions>().max_lines;
+        for (index, cell) in checker.notebook.cells.iter().enumerate() {
+            if !cell.is_code()
+                || matches!(
+                    checker.cells[index].syntax,
+                    CellSyntax::Other(_) | CellSyntax::Empty
+                )
+            {
+                continue;
+            }
+            let lines = code_lines(&cell.source);
+            if lines <= limit {
+                continue;
+            }
+            let mut diagnostic = Diagnostic::new(
+                &Self::META,
+                checker.cell_span(index),
+                format!(
+                    "cell {} has {lines} lines of code (limit {limit})",
+                    index + 1
+                ),
+            )
+            .with_help(
+                "split it into cells that each do one step, or move the code into functions",
+            );
+            if let Some(fix) = split_fix(checker, index, limit) {
+                diagnostic = diagnostic.with_fix(fix);
+            }
+            checker.report(diagnostic);
+        }
     }
+}
+
+/// Splits a Python cell at top-level statements into pieces of at most `limit` lines of code.
+fn split_fix(checker: &Checker<'_>, cell: usize, limit: usize) -> Option<Fix> {
+    let source = &checker.notebook.cells[cell].source;
+    if source.trim_start().starts_with("%%") || checker.notebook.cells[cell].synthetic_prefix > 0 {
+        return None;
+    }
+    let parsed = &checker.cells[cell];
+    let module = parsed
+        .parsed
+        .as_ref()
+        .filter(|p| p.errors().is_empty())?
+        .syntax();
+    // Where each top-level statement's piece may start: the start of its first line, moved up
+    // over the comments and blank lines right above it (decorators are part of the statement).
+    let starts: Vec<usize> = module
+        .body
+        .iter()
+        .map(|stmt| {
+            let start = match stmt {
+                Stmt::FunctionDef(f) => {
+                    f.decorator_list.first().map_or(stmt.start(), |d| d.start())
+                }
+                Stmt::ClassDef(c) => c.decorator_list.first().map_or(stmt.start(), |d| d.start()),
+                _ => stmt.start(),
+            }
+            .to_usize();
+            let mut line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+            while line_start > 0 {
+                let previous = source[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+                let line = source[previous..line_start - 1].trim();
+                if line.starts_with('#') {
+                    line_start = previous;
+                } else {
+                    break;
+                }
+            }
+            line_start
+        })
+        .collect();
+    // Greedy: a new piece starts where the current one would pass the limit.
+    let mut splits = Vec::new();
+    let mut piece_start = 0;
+    for window in 0..starts.len() {
+        let end = starts.get(window + 1).copied().unwrap_or(source.len());
+        let candidate = &source[piece_start..end];
+        if code_lines(candidate) > limit && starts[window] > piece_start {
+            splits.push(starts[window]);
+            piece_start = starts[window];
+        }
+    }
+    if splits.is_empty() {
+        return None;
+    }
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        title: format!("Split the cell into {} cells", splits.len() + 1),
+        edits: splits
+            .into_iter()
+            .map(|at| Edit::SplitCell {
+                cell,
+                at: TextSize::try_from(at).unwrap_or_default(),
+            })
+            .collect(),
+    })
 }
