@@ -10,9 +10,10 @@ use crate::{
 declare_rule! {
     /// ## What it does
     /// Reports a top-level `import` or `from ... import` in a code cell after the notebook's
-    /// import block. The import block is the import cell and the setup cells right after it:
-    /// cells of imports, with at most `assert` version checks and constants besides (markdown
-    /// between them does not end it). The import cell is the
+    /// import block. The import block is the import cell and the setup cells after it (cells of
+    /// imports, with at most `assert` version checks and constants besides), up to the first
+    /// cell that does something else: markdown, shell (`%%bash`), magic-only and constant-only
+    /// cells between them do not end it. The import cell is the
     /// first Python code cell with code in it: markdown, empty and magic-only cells (`%pip
     /// install`), the papermill `parameters` cell, and cells that only set constants
     /// (`BATCH_SIZE = 64`) before it do not count. Each finding points at the scattered import,
@@ -58,7 +59,7 @@ declare_rule! {
         name: "import-not-at-top",
         family: "import-scatter",
         severity: Warning,
-        default: true,
+        default: false,
         fix: Sometimes(Unsafe),
     }
 }

@@ -153,9 +153,10 @@ fn is_type_checking(test: &ast::Expr) -> bool {
     }
 }
 
-/// The notebook's import block: the import cell and the setup cells right after it (cells of
-/// imports, with at most `assert` version checks and constants besides; markdown cells between
-/// them do not end it). The import cell is the first
+/// The notebook's import block: the import cell and the setup cells after it (cells of imports,
+/// with at most `assert` version checks and constants besides), up to the first cell that does
+/// something else; markdown, shell (`%%bash`), magic-only and constant-only cells between them
+/// do not end it. The import cell is the first
 /// Python code cell with a statement that is not a magic; cells before it that set only
 /// constants (`BATCH_SIZE = 64`, `BUCKET = "..."`: a parameters cell without the tag) do not
 /// count, nor the papermill parameters cell, nor cells of magics only (`%pip install`).
@@ -188,15 +189,23 @@ pub(crate) fn import_block(checker: &Checker<'_>) -> Option<Range<usize>> {
         if !notebook.cells[cell].is_code() {
             continue;
         }
+        // Shell, magic-only and configuration cells between setup cells do not end the block
+        // (`%%bash` to set a project, `BUCKET = "..."`); they do not extend it either.
+        let Some(stmts) = body(cell) else { continue };
+        let code: Vec<&Stmt> = stmts
+            .iter()
+            .filter(|s| !matches!(s, Stmt::IpyEscapeCommand(_)))
+            .collect();
+        if code.iter().all(|s| is_constant_setting(s)) {
+            continue;
+        }
         // A setup cell: imports, with at most version checks and constants besides.
-        let setup = body(cell).is_some_and(|stmts| {
-            stmts
-                .iter()
-                .any(|s| matches!(s, Stmt::Import(_) | Stmt::ImportFrom(_)))
-                && stmts.iter().all(|s| {
-                    is_import_like(s) || is_constant_setting(s) || matches!(s, Stmt::Assert(_))
-                })
-        });
+        let setup = code
+            .iter()
+            .any(|s| matches!(s, Stmt::Import(_) | Stmt::ImportFrom(_)))
+            && code.iter().all(|s| {
+                is_import_like(s) || is_constant_setting(s) || matches!(s, Stmt::Assert(_))
+            });
         if setup {
             end = cell + 1;
         } else {
@@ -231,10 +240,13 @@ fn is_constant_setting(stmt: &Stmt) -> bool {
             _ => false,
         }
     }
+    // `os.environ["PROJECT"] = PROJECT` configures, like a constant.
+    let target = |t: &ast::Expr| {
+        t.is_name_expr()
+            || matches!(t, ast::Expr::Subscript(s) if matches!(&*s.value, ast::Expr::Attribute(a) if a.attr.as_str() == "environ"))
+    };
     match stmt {
-        Stmt::Assign(assign) => {
-            assign.targets.iter().all(|t| t.is_name_expr()) && constant(&assign.value)
-        }
+        Stmt::Assign(assign) => assign.targets.iter().all(target) && constant(&assign.value),
         Stmt::AnnAssign(assign) => {
             assign.target.is_name_expr() && assign.value.as_deref().is_some_and(constant)
         }
