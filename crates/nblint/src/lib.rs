@@ -42,6 +42,7 @@ pub fn families() -> Vec<nblint_engine::Family> {
         nblint_hardcoded_paths::FAMILY,
         nblint_import_scatter::FAMILY,
         nblint_mega_cells::FAMILY,
+        nblint_reproducibility::FAMILY,
     ]
 }
 
