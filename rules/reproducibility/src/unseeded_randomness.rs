@@ -1,0 +1,387 @@
+use nblint_engine::edits;
+use nblint_engine::ruff_python_ast::{Expr, ExprCall};
+use nblint_engine::ruff_text_size::{Ranged, TextRange, TextSize};
+use nblint_engine::{
+    declare_rule, Applicability, AstRule, Checker, Diagnostic, Edit, Fix, Rule, Span,
+};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports randomness a re-run cannot reproduce:
+    ///
+    /// - draws from `numpy.random` (`np.random.rand`, `choice`, `shuffle`, ...), `random`
+    ///   (`random.random`, `choice`, `shuffle`, `sample`, ...), `torch` (`torch.rand`,
+    ///   `randn`, `randint`, `randperm`, ...) and `tf.random` with no seed set earlier in the
+    ///   notebook (`np.random.seed`, `random.seed`, `torch.manual_seed`, `tf.random.set_seed`;
+    ///   `keras.utils.set_random_seed` seeds all of numpy, `random` and TensorFlow);
+    /// - generators made without a seed: `np.random.default_rng()`, `np.random.RandomState()`,
+    ///   `random.Random()`;
+    /// - scikit-learn splitters and estimators that shuffle or sample, called without
+    ///   `random_state`: `train_test_split`, `KFold(shuffle=True)`,
+    ///   `StratifiedKFold(shuffle=True)`, `ShuffleSplit`, `shuffle`, random forests, gradient
+    ///   boosting, trees, `KMeans`, `TSNE`, `SGDClassifier`, `MLPClassifier`,
+    ///   `RandomizedSearchCV`, the `make_*` data generators, and XGBoost's and LightGBM's
+    ///   estimators; pandas' `.sample(...)` without `random_state`.
+    ///
+    /// Calls are resolved through the imports, in the order a restart-and-run-all runs them.
+    ///
+    /// ## Why is this bad?
+    /// A result that changes on every run cannot be checked, compared or reviewed: the model
+    /// that scored 0.91 yesterday scores 0.89 today, and nobody can tell a real improvement
+    /// from a lucky split.
+    ///
+    /// ## Example
+    /// ```python
+    /// from sklearn.model_selection import train_test_split
+    /// X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25)
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// # %% tags=["parameters"]
+    /// SEED = 42
+    /// # %%
+    /// from sklearn.model_selection import train_test_split
+    /// X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=SEED)
+    /// ```
+    ///
+    /// ## Fix safety
+    /// For the scikit-learn calls and pandas' `.sample`, the fix adds `random_state=SEED` and
+    /// defines `SEED = 42` in the parameters cell (creating it when missing). It is unsafe: the
+    /// results change once, to the ones seed 42 gives. Unseeded draws from `numpy.random`,
+    /// `random`, `torch` and `tf.random` get no fix: where to seed is a decision about the
+    /// whole notebook.
+    pub struct UnseededRandomness {
+        code: "NB701",
+        name: "unseeded-randomness",
+        family: "reproducibility",
+        severity: Warning,
+        default: true,
+        fix: Sometimes(Unsafe),
+    }
+}
+
+/// Libraries whose global generator a seed call seeds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Library {
+    Numpy,
+    Random,
+    Torch,
+    Tensorflow,
+}
+
+/// The libraries seeded so far in the walk (which is in document order).
+#[derive(Default)]
+struct Seeded(Vec<Library>);
+
+const SEEDS: &[(&str, &[Library])] = &[
+    ("numpy.random.seed", &[Library::Numpy]),
+    ("random.seed", &[Library::Random]),
+    ("torch.manual_seed", &[Library::Torch]),
+    ("torch.random.manual_seed", &[Library::Torch]),
+    ("tensorflow.random.set_seed", &[Library::Tensorflow]),
+    ("tensorflow.set_random_seed", &[Library::Tensorflow]),
+    (
+        "tensorflow.compat.v1.set_random_seed",
+        &[Library::Tensorflow],
+    ),
+    (
+        "keras.utils.set_random_seed",
+        &[Library::Numpy, Library::Random, Library::Tensorflow],
+    ),
+    (
+        "tensorflow.keras.utils.set_random_seed",
+        &[Library::Numpy, Library::Random, Library::Tensorflow],
+    ),
+    (
+        "transformers.set_seed",
+        &[
+            Library::Numpy,
+            Library::Random,
+            Library::Torch,
+            Library::Tensorflow,
+        ],
+    ),
+    (
+        "pytorch_lightning.seed_everything",
+        &[Library::Numpy, Library::Random, Library::Torch],
+    ),
+    (
+        "lightning.seed_everything",
+        &[Library::Numpy, Library::Random, Library::Torch],
+    ),
+];
+
+const NUMPY_DRAWS: &[&str] = &[
+    "rand",
+    "randn",
+    "randint",
+    "random",
+    "random_sample",
+    "ranf",
+    "sample",
+    "choice",
+    "shuffle",
+    "permutation",
+    "normal",
+    "uniform",
+    "binomial",
+    "poisson",
+    "beta",
+    "gamma",
+    "exponential",
+    "multinomial",
+    "multivariate_normal",
+    "standard_normal",
+    "lognormal",
+    "laplace",
+    "logistic",
+    "geometric",
+    "dirichlet",
+    "triangular",
+    "bytes",
+];
+const RANDOM_DRAWS: &[&str] = &[
+    "random",
+    "randint",
+    "randrange",
+    "choice",
+    "choices",
+    "shuffle",
+    "sample",
+    "uniform",
+    "gauss",
+    "normalvariate",
+    "expovariate",
+    "triangular",
+    "betavariate",
+    "getrandbits",
+];
+const TORCH_DRAWS: &[&str] = &[
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "normal",
+    "bernoulli",
+    "multinomial",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "poisson",
+];
+const TF_DRAWS: &[&str] = &[
+    "uniform",
+    "normal",
+    "truncated_normal",
+    "shuffle",
+    "categorical",
+    "gamma",
+    "poisson",
+];
+
+/// scikit-learn and friends: callables that take `random_state` and are random without it.
+const RANDOM_STATE: &[&str] = &[
+    "sklearn.model_selection.train_test_split",
+    "sklearn.model_selection.ShuffleSplit",
+    "sklearn.model_selection.StratifiedShuffleSplit",
+    "sklearn.model_selection.GroupShuffleSplit",
+    "sklearn.model_selection.RandomizedSearchCV",
+    "sklearn.utils.shuffle",
+    "sklearn.utils.resample",
+    "sklearn.ensemble.RandomForestClassifier",
+    "sklearn.ensemble.RandomForestRegressor",
+    "sklearn.ensemble.ExtraTreesClassifier",
+    "sklearn.ensemble.ExtraTreesRegressor",
+    "sklearn.ensemble.GradientBoostingClassifier",
+    "sklearn.ensemble.GradientBoostingRegressor",
+    "sklearn.ensemble.HistGradientBoostingClassifier",
+    "sklearn.ensemble.HistGradientBoostingRegressor",
+    "sklearn.ensemble.BaggingClassifier",
+    "sklearn.ensemble.BaggingRegressor",
+    "sklearn.ensemble.AdaBoostClassifier",
+    "sklearn.ensemble.AdaBoostRegressor",
+    "sklearn.ensemble.IsolationForest",
+    "sklearn.tree.DecisionTreeClassifier",
+    "sklearn.tree.DecisionTreeRegressor",
+    "sklearn.cluster.KMeans",
+    "sklearn.cluster.MiniBatchKMeans",
+    "sklearn.manifold.TSNE",
+    "sklearn.linear_model.SGDClassifier",
+    "sklearn.linear_model.SGDRegressor",
+    "sklearn.neural_network.MLPClassifier",
+    "sklearn.neural_network.MLPRegressor",
+    "sklearn.datasets.make_classification",
+    "sklearn.datasets.make_regression",
+    "sklearn.datasets.make_blobs",
+    "sklearn.datasets.make_moons",
+    "sklearn.datasets.make_circles",
+    "xgboost.XGBClassifier",
+    "xgboost.XGBRegressor",
+    "lightgbm.LGBMClassifier",
+    "lightgbm.LGBMRegressor",
+];
+
+/// Splitters that are random only with `shuffle=True`.
+const SHUFFLE_SPLITTERS: &[&str] = &[
+    "sklearn.model_selection.KFold",
+    "sklearn.model_selection.StratifiedKFold",
+    "sklearn.model_selection.GroupKFold",
+];
+
+/// Generators that need a seed argument.
+const GENERATORS: &[&str] = &[
+    "numpy.random.default_rng",
+    "numpy.random.RandomState",
+    "numpy.random.Generator",
+    "random.Random",
+];
+
+impl Rule for UnseededRandomness {}
+
+impl AstRule for UnseededRandomness {
+    fn check_expr(&self, expr: &Expr, checker: &Checker<'_>) {
+        let Expr::Call(call) = expr else { return };
+        let cell = checker.cell_index();
+        let has_keyword = |name: &str| {
+            call.arguments.keywords.iter().any(|k| {
+                k.arg.as_ref().is_some_and(|a| a.as_str() == name)
+                    && !k.value.is_none_literal_expr()
+            })
+        };
+        let Some(qualified) = checker.imports().resolve_call(cell, call) else {
+            // pandas' `.sample(...)` on a frame or series: a method of a value, not an import.
+            if let Expr::Attribute(attribute) = &*call.func {
+                let receiver_is_import = matches!(&*attribute.value, Expr::Name(n)
+                    if checker.imports().resolve_name(cell, call.start(), n.id.as_str()).is_some());
+                if attribute.attr.as_str() == "sample"
+                    && !receiver_is_import
+                    && (!call.arguments.args.is_empty() || has_keyword("frac") || has_keyword("n"))
+                    && !has_keyword("random_state")
+                {
+                    report(
+                        checker,
+                        call,
+                        "`.sample(...)` draws different rows on every run",
+                        true,
+                    );
+                }
+            }
+            return;
+        };
+        let name = qualified.to_string();
+        if let Some((_, libraries)) = SEEDS.iter().find(|(seed, _)| *seed == name) {
+            checker.with_state(|seeded: &mut Seeded| seeded.0.extend(libraries.iter().copied()));
+            return;
+        }
+        let segments = qualified.segments();
+        let draw = match segments {
+            ["numpy", "random", draw] if NUMPY_DRAWS.contains(draw) => {
+                Some((Library::Numpy, "np.random.seed"))
+            }
+            ["random", draw] if RANDOM_DRAWS.contains(draw) => {
+                Some((Library::Random, "random.seed"))
+            }
+            ["torch", draw] if TORCH_DRAWS.contains(draw) => {
+                Some((Library::Torch, "torch.manual_seed"))
+            }
+            ["tensorflow", "random", draw] if TF_DRAWS.contains(draw) => {
+                Some((Library::Tensorflow, "tf.random.set_seed"))
+            }
+            _ => None,
+        };
+        if let Some((library, seed)) = draw {
+            let seeded = checker.with_state(|seeded: &mut Seeded| seeded.0.contains(&library));
+            if !seeded {
+                report(
+                    checker,
+                    call,
+                    &format!("`{name}` draws without a seed: no cell above calls `{seed}`"),
+                    false,
+                );
+            }
+            return;
+        }
+        if GENERATORS.contains(&name.as_str()) {
+            if call.arguments.args.is_empty() && call.arguments.keywords.is_empty() {
+                report(
+                    checker,
+                    call,
+                    &format!("`{name}()` makes a generator without a seed"),
+                    false,
+                );
+            }
+            return;
+        }
+        let shuffles = SHUFFLE_SPLITTERS.contains(&name.as_str())
+            && call.arguments.keywords.iter().any(|k| {
+                k.arg.as_ref().is_some_and(|a| a.as_str() == "shuffle")
+                    && k.value.is_boolean_literal_expr()
+                    && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)
+            });
+        if (RANDOM_STATE.contains(&name.as_str()) || shuffles) && !has_keyword("random_state") {
+            let short = name.rsplit('.').next().unwrap_or(&name);
+            report(
+                checker,
+                call,
+                &format!("`{short}` is called without `random_state`: it changes on every run"),
+                true,
+            );
+        }
+    }
+}
+
+fn report(checker: &Checker<'_>, call: &ExprCall, message: &str, fixable: bool) {
+    let cell = checker.cell_index();
+    let mut diagnostic = Diagnostic::new(&UnseededRandomness::META, Span::cell(cell, call.func.range()), message)
+        .with_help("seed it: `random_state=SEED` (a constant in the parameters cell), or a seed call in the first cells");
+    if fixable {
+        if let Some(fix) = random_state_fix(checker, call) {
+            diagnostic = diagnostic.with_fix(fix);
+        }
+    }
+    checker.report(diagnostic);
+}
+
+/// Adds `random_state=SEED` before the call's closing parenthesis, and `SEED = 42` to the
+/// parameters cell.
+fn random_state_fix(checker: &Checker<'_>, call: &ExprCall) -> Option<Fix> {
+    let source = checker.source();
+    let close = call.arguments.end().to_usize().checked_sub(1)?;
+    if source.as_bytes().get(close) != Some(&b')') {
+        return None;
+    }
+    // After the last argument (a trailing comma kept), or right after `(`.
+    let last = call
+        .arguments
+        .args
+        .iter()
+        .map(Ranged::end)
+        .chain(call.arguments.keywords.iter().map(Ranged::end))
+        .max();
+    let parameter = edits::parameter(checker, "SEED", "42");
+    let (at, content) = match last {
+        Some(end) => {
+            let end = end.to_usize();
+            let between = &source[end..close];
+            if between.trim_start().starts_with(',') {
+                let comma = end + between.find(',')? + 1;
+                (comma, format!(" random_state={}", parameter.name))
+            } else {
+                (end, format!(", random_state={}", parameter.name))
+            }
+        }
+        None => (close, format!("random_state={}", parameter.name)),
+    };
+    let mut fix_edits = vec![Edit::ReplaceSource {
+        cell: checker.cell_index(),
+        range: TextRange::empty(TextSize::try_from(at).ok()?),
+        content,
+    }];
+    fix_edits.extend(parameter.edit);
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        title: format!("Pass `random_state={}`", parameter.name),
+        edits: fix_edits,
+    })
+}
