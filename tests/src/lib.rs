@@ -102,3 +102,24 @@ pub fn nbformat_errors(notebook: &serde_json::Value) -> Option<Vec<String>> {
             .collect(),
     )
 }
+
+/// The sources of a notebook's Python cells that do not parse: a fix may leave these as they
+/// were, never add one.
+pub fn broken_cells(text: &str) -> Vec<String> {
+    let Ok(notebook) = nblint_notebook::Notebook::from_str(text) else {
+        return Vec::new();
+    };
+    notebook
+        .cells
+        .iter()
+        .filter(|cell| {
+            let parsed = nblint_notebook::parse_cell(cell);
+            parsed.syntax == nblint_notebook::CellSyntax::Python
+                && !parsed
+                    .parsed
+                    .as_ref()
+                    .is_some_and(|m| m.errors().is_empty())
+        })
+        .map(|cell| cell.source.clone())
+        .collect()
+}

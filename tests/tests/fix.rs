@@ -2,7 +2,7 @@
 //! atomically; notebooks with nothing to fix are never written; a second run changes nothing;
 //! fixed notebooks are valid nbformat; the corpus survives `--fix --unsafe-fixes`.
 
-use nblint_tests::{nbformat_errors, nblint, notebooks_under, shared};
+use nblint_tests::{broken_cells, nbformat_errors, nblint, notebooks_under, shared};
 use serde_json::{json, Value};
 
 /// A notebook with a password and an OpenAI key written in a cell, a token printed into an
@@ -243,24 +243,8 @@ fn check_fixed(name: &str, before_bytes: &[u8], after_bytes: &[u8]) {
         outside_cells(after_text, &targeted.1, &inserted),
         "{name}: bytes outside the fixed cells changed"
     );
-    let broken = |text: &str| -> Vec<String> {
-        let notebook = nblint_notebook::Notebook::from_str(text).unwrap();
-        notebook
-            .cells
-            .iter()
-            .filter(|cell| {
-                let parsed = nblint_notebook::parse_cell(cell);
-                parsed.syntax == nblint_notebook::CellSyntax::Python
-                    && !parsed
-                        .parsed
-                        .as_ref()
-                        .is_some_and(|m| m.errors().is_empty())
-            })
-            .map(|cell| cell.source.clone())
-            .collect()
-    };
-    let broken_before = broken(before_text);
-    for cell in broken(after_text) {
+    let broken_before = broken_cells(before_text);
+    for cell in broken_cells(after_text) {
         assert!(
             broken_before.contains(&cell),
             "{name}: a fixed cell does not parse:\n{cell}"
@@ -379,24 +363,8 @@ fn the_corpus_survives_every_fix() {
             assert!(new.is_empty(), "{name}: the fix broke the schema: {new:?}");
         }
         assert_eq!(was["metadata"], is["metadata"], "{name}");
-        let broken = |text: &str| -> Vec<String> {
-            nblint_notebook::Notebook::from_str(text)
-                .unwrap()
-                .cells
-                .iter()
-                .filter(|cell| {
-                    let parsed = nblint_notebook::parse_cell(cell);
-                    parsed.syntax == nblint_notebook::CellSyntax::Python
-                        && !parsed
-                            .parsed
-                            .as_ref()
-                            .is_some_and(|m| m.errors().is_empty())
-                })
-                .map(|cell| cell.source.clone())
-                .collect()
-        };
-        let broken_before = broken(before_text);
-        for cell in broken(after_text) {
+        let broken_before = broken_cells(before_text);
+        for cell in broken_cells(after_text) {
             assert!(
                 broken_before.contains(&cell),
                 "{name}: a fixed cell does not parse:\n{cell}"

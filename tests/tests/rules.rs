@@ -306,22 +306,9 @@ fn findings(code: &str, path: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Python cells of a notebook that do not parse, by source.
+/// Python cells of a notebook file that do not parse, by source.
 fn broken_cells(path: &Path) -> Vec<String> {
-    let notebook = nblint_notebook::Notebook::from_bytes(&std::fs::read(path).unwrap()).unwrap();
-    notebook
-        .cells
-        .iter()
-        .filter(|cell| {
-            let parsed = nblint_notebook::parse_cell(cell);
-            parsed.syntax == nblint_notebook::CellSyntax::Python
-                && !parsed
-                    .parsed
-                    .as_ref()
-                    .is_some_and(|m| m.errors().is_empty())
-        })
-        .map(|cell| cell.source.clone())
-        .collect()
+    nblint_tests::broken_cells(&std::fs::read_to_string(path).unwrap())
 }
 
 /// The fix harness, for every rule that declares a fix: each trigger fixture is fixed (unsafe

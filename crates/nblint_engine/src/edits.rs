@@ -5,7 +5,6 @@
 //! unless they define one name differently.
 
 use nblint_notebook::{CellKind, CellSyntax};
-use nblint_semantic::EventKind;
 use ruff_python_ast::Stmt;
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
@@ -14,6 +13,12 @@ use crate::diagnostic::Edit;
 
 /// The tag papermill looks for on the cell that holds a notebook's parameters.
 pub const PARAMETERS_TAG: &str = "parameters";
+
+/// Whether a cell holds parameters: tagged `parameters`, or papermill's `injected-parameters`
+/// (the cell it adds with the values of a run). Rules leave their constants alone.
+pub fn is_parameters_cell(cell: &nblint_notebook::Cell) -> bool {
+    cell.has_tag(PARAMETERS_TAG) || cell.has_tag("injected-parameters")
+}
 
 /// The edit that makes `import_line` (`import os`, `import numpy as np`) part of the notebook,
 /// or `None` when some cell already binds `name` with an import. The import goes into the
@@ -28,11 +33,7 @@ pub fn import(checker: &Checker<'_>, name: &str, import_line: &str) -> Option<Ed
     let notebook = checker.notebook;
     for (index, parsed) in checker.cells.iter().enumerate() {
         let cell = &notebook.cells[index];
-        if !cell.is_code()
-            || parsed.syntax != CellSyntax::Python
-            || cell.has_tag(PARAMETERS_TAG)
-            || cell.has_tag("injected-parameters")
-        {
+        if !cell.is_code() || parsed.syntax != CellSyntax::Python || is_parameters_cell(cell) {
             continue;
         }
         let Some(module) = parsed.module() else {
@@ -126,7 +127,7 @@ pub fn parameter(checker: &Checker<'_>, name: &str, value: &str) -> Parameter {
                 edit: None,
             };
         }
-        if defined(&candidate).is_none() && !binds(checker, &candidate) {
+        if defined(&candidate).is_none() && !checker.semantic().binds(&candidate) {
             chosen = candidate;
             break;
         }
@@ -160,14 +161,6 @@ pub fn parameter(checker: &Checker<'_>, name: &str, value: &str) -> Parameter {
     }
 }
 
-/// Whether some cell binds `name` at module level.
-fn binds(checker: &Checker<'_>, name: &str) -> bool {
-    checker
-        .semantic()
-        .all_events()
-        .any(|(_, e)| e.name.as_str() == name && matches!(e.kind, EventKind::Bind(_)))
-}
-
 /// The index of the first code cell, or the number of cells when there is none.
 fn first_code_cell(checker: &Checker<'_>) -> usize {
     let cells = &checker.notebook.cells;
@@ -178,7 +171,7 @@ fn first_code_cell(checker: &Checker<'_>) -> usize {
 }
 
 /// The line break a cell's source uses: `\r\n` when it has one, else `\n`.
-fn line_ending(source: &str) -> &'static str {
+pub fn line_ending(source: &str) -> &'static str {
     if source.contains("\r\n") {
         "\r\n"
     } else {

@@ -255,6 +255,12 @@ impl SemanticIndex {
         Some(names)
     }
 
+    /// Whether any cell binds the name at module level, by any kind of binding.
+    pub fn binds(&self, name: &str) -> bool {
+        self.all_events()
+            .any(|(_, e)| e.name.as_str() == name && matches!(e.kind, EventKind::Bind(_)))
+    }
+
     /// Whether any cell binds the name with an import.
     pub fn is_imported(&self, name: &str) -> bool {
         self.all_events().any(|(_, e)| {

@@ -227,7 +227,10 @@ fn path_argument(checker: &Checker<'_>, call: &ExprCall) -> Option<usize> {
         return None;
     }
     match &*call.func {
-        Expr::Name(name) if name.id.as_str() == "open" && !rebinds_open(checker) => Some(0),
+        // `open` is the builtin unless some cell binds it (`def open`, an import).
+        Expr::Name(name) if name.id.as_str() == "open" && !checker.semantic().binds("open") => {
+            Some(0)
+        }
         Expr::Attribute(attribute) => {
             let method = attribute.attr.as_str();
             if METHODS.contains(&method) {
@@ -271,13 +274,4 @@ fn is_relative_data_path(text: &str) -> bool {
         .next()
         .unwrap_or_default();
     has_extension(last) || text.contains(['/', '\\'])
-}
-
-/// Whether some cell binds `open` itself (a `def open`, an import, an assignment): then it is
-/// not the builtin.
-fn rebinds_open(checker: &Checker<'_>) -> bool {
-    checker.semantic().all_events().any(|(_, event)| {
-        event.name.as_str() == "open"
-            && matches!(event.kind, nblint_engine::semantic::EventKind::Bind(_))
-    })
 }

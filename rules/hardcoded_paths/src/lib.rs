@@ -284,8 +284,7 @@ pub(crate) fn string_text(expr: &Expr) -> Option<(String, TextRange, bool)> {
 
 /// Whether the cell being walked holds the notebook's parameters, where paths belong.
 pub(crate) fn in_parameters_cell(checker: &Checker<'_>) -> bool {
-    let cell = checker.cell();
-    cell.has_tag(edits::PARAMETERS_TAG) || cell.has_tag("injected-parameters")
+    edits::is_parameters_cell(checker.cell())
 }
 
 /// Strings the walk has seen in places where they are not a path of their own: the right side
@@ -374,6 +373,56 @@ pub(crate) fn is_docstring(expr: &Expr, checker: &Checker<'_>) -> bool {
     let cell = checker.cell_index();
     let range = expr.range();
     checker.with_state(|d: &mut Docstrings| d.cell == cell && d.ranges.contains(&range))
+}
+
+/// A string literal (or an f-string's literal start) that reads as a path, where the family
+/// reports paths: not a docstring, not the end of a concatenation or an existence probe, not
+/// in the parameters cell. NB301 and NB302 share it and differ only in the kind they report.
+pub(crate) struct PathLiteral {
+    pub text: String,
+    pub range: TextRange,
+    /// A plain string literal (an f-string gets no fix).
+    pub literal: bool,
+    pub kind: PathKind,
+}
+
+/// The path literal `expr` is, after noting what `expr` says about the strings inside it.
+pub(crate) fn path_literal(expr: &Expr, checker: &Checker<'_>) -> Option<PathLiteral> {
+    note_not_paths(expr, checker);
+    let (text, range, literal) = string_text(expr)?;
+    if is_not_path(expr, checker) {
+        return None;
+    }
+    let kind = classify(&text, checker.options::<HardcodedPathsOptions>())?;
+    if in_parameters_cell(checker) || is_docstring(expr, checker) {
+        return None;
+    }
+    Some(PathLiteral {
+        text,
+        range,
+        literal,
+        kind,
+    })
+}
+
+/// Reports a path literal for `rule`, with the parameters-cell fix when it is a plain literal.
+pub(crate) fn report_path(
+    checker: &Checker<'_>,
+    rule: &'static nblint_engine::RuleMeta,
+    path: &PathLiteral,
+    message: String,
+    help: &str,
+) {
+    let mut diagnostic = nblint_engine::Diagnostic::new(
+        rule,
+        nblint_engine::Span::cell(checker.cell_index(), path.range),
+        message,
+    )
+    .with_help(help);
+    if path.literal {
+        diagnostic = diagnostic.with_fix(parameter_fix(checker, path.range, &path.text));
+    }
+    checker.report(diagnostic);
 }
 
 /// A constant's name for a path: `SALES_CSV` for `.../sales.csv`, `DATA_DIR` for `.../data`.

@@ -1,10 +1,7 @@
 use nblint_engine::ruff_python_ast::{Expr, Stmt};
-use nblint_engine::{declare_rule, AstRule, Checker, Diagnostic, Rule, Span};
+use nblint_engine::{declare_rule, AstRule, Checker, Rule};
 
-use crate::{
-    classify, in_parameters_cell, is_docstring, is_not_path, note_docstring, note_not_paths,
-    parameter_fix, string_text, HardcodedPathsOptions, PathKind,
-};
+use crate::{note_docstring, path_literal, report_path, PathKind};
 
 declare_rule! {
     /// ## What it does
@@ -54,29 +51,14 @@ impl AstRule for UserHomePath {
     }
 
     fn check_expr(&self, expr: &Expr, checker: &Checker<'_>) {
-        note_not_paths(expr, checker);
-        let Some((text, range, literal)) = string_text(expr) else {
+        let Some(path) = path_literal(expr, checker) else {
             return;
         };
-        if is_not_path(expr, checker) {
-            return;
+        if let PathKind::Home { home } = &path.kind {
+            let message = format!("path `{}` inside the home directory `{home}`", path.text);
+            let help =
+                "make it a parameter (the parameters cell), or a path relative to the project";
+            report_path(checker, &Self::META, &path, message, help);
         }
-        let options = checker.options::<HardcodedPathsOptions>();
-        let Some(PathKind::Home { home }) = classify(&text, options) else {
-            return;
-        };
-        if in_parameters_cell(checker) || is_docstring(expr, checker) {
-            return;
-        }
-        let mut diagnostic = Diagnostic::new(
-            &Self::META,
-            Span::cell(checker.cell_index(), range),
-            format!("path `{text}` inside the home directory `{home}`"),
-        )
-        .with_help("make it a parameter (the parameters cell), or a path relative to the project");
-        if literal {
-            diagnostic = diagnostic.with_fix(parameter_fix(checker, range, &text));
-        }
-        checker.report(diagnostic);
     }
 }

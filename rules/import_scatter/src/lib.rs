@@ -14,7 +14,7 @@ pub use inline_install::InlineInstall;
 
 use std::ops::Range;
 
-use nblint_engine::edits::PARAMETERS_TAG;
+use nblint_engine::edits::{is_parameters_cell, line_ending};
 use nblint_engine::nblint_notebook::CellSyntax;
 use nblint_engine::ruff_python_ast::{self as ast, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange, TextSize};
@@ -168,8 +168,7 @@ pub(crate) fn import_block(checker: &Checker<'_>) -> Option<Range<usize>> {
         let source_cell = &notebook.cells[cell];
         if parsed.syntax != CellSyntax::Python
             || !source_cell.is_code()
-            || source_cell.has_tag(PARAMETERS_TAG)
-            || source_cell.has_tag("injected-parameters")
+            || is_parameters_cell(source_cell)
         {
             return None;
         }
@@ -338,11 +337,7 @@ pub(crate) fn addition(
     if new.is_empty() {
         return None;
     }
-    let nl = if source.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let nl = line_ending(source);
     let body = checker.cells[import_cell].module()?.body.as_slice();
     let last_import = body
         .iter()

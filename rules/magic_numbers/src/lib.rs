@@ -77,8 +77,7 @@ pub(crate) fn is_allowed(options: &MagicNumbersOptions, value: f64) -> bool {
 
 /// Whether the cell being walked holds the notebook's parameters, where numbers belong.
 pub(crate) fn in_parameters_cell(checker: &Checker<'_>) -> bool {
-    let cell = checker.cell();
-    cell.has_tag(edits::PARAMETERS_TAG) || cell.has_tag("injected-parameters")
+    edits::is_parameters_cell(checker.cell())
 }
 
 /// `UPPER_SNAKE` from a name: `learningRate` and `learning_rate` give `LEARNING_RATE`.
