@@ -127,3 +127,32 @@ fn code_within_the_limits_is_linted() {
         "{out}"
     );
 }
+
+/// The leakage pass follows values through expressions recursively: code as deep as Python
+/// accepts must not exhaust its stack.
+#[test]
+fn the_leakage_pass_follows_code_within_the_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = [
+        "from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import StandardScaler\n".to_string(),
+        format!("b = X{}\n", " / X.std()".repeat(900)),
+        format!("c = X{}\n", ".values".repeat(2_900)),
+        format!("d = StandardScaler().fit_transform(X{})\n", ".copy()".repeat(1_400)),
+        format!("e = {}X\n", "-".repeat(2_900)),
+        format!("f = {}X{}\n", "g(".repeat(190), ")".repeat(190)),
+        "parts = train_test_split(b, c, d, e, f)\n".to_string(),
+    ];
+    std::fs::write(dir.path().join("deep.ipynb"), notebook(&sources)).unwrap();
+    let out = nblint(&[
+        "check",
+        "--select",
+        "NB002,NB7",
+        "--output-format",
+        "concise",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("NB002"), "{}", out.stdout);
+    assert!(out.stdout.contains("cell 2:1:5: NB705"), "{}", out.stdout);
+    assert!(out.stdout.contains("cell 4:1:5: NB705"), "{}", out.stdout);
+}
