@@ -14,10 +14,17 @@ pub struct Run {
 }
 
 /// Runs `nblint <args>` in this process, as if from a pipe (no terminal, no colour).
+///
+/// `check` runs without the result cache unless the test names a `--cache-dir`: a test must not
+/// leave a cache in the working tree, nor read one an earlier test left.
 pub fn nblint(args: &[&str]) -> Run {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
-    let argv = std::iter::once("nblint").chain(args.iter().copied());
+    let no_cache = args.first() == Some(&"check") && !args.contains(&"--cache-dir");
+    let argv = std::iter::once("nblint")
+        .chain(args.iter().copied().take(1))
+        .chain(no_cache.then_some("--no-cache"))
+        .chain(args.iter().copied().skip(1));
     let status = nblint::run(argv, &mut stdout, &mut stderr, nblint::Terminal::default());
     Run {
         status,

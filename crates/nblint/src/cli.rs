@@ -26,6 +26,15 @@ pub enum Command {
     Rule(RuleArgs),
     /// List every rule: code, name, family, whether it is on by default, fix
     Rules(RulesArgs),
+    /// Remove the result cache (`.nblint_cache` in the current directory, or --cache-dir)
+    Clean(CleanArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CleanArgs {
+    /// The cache directory to remove [default: .nblint_cache]
+    #[arg(long, value_name = "DIR", env = "NBLINT_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,10 +108,13 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "fix")]
     pub diff: bool,
 
-    /// Do not read or write the result cache (nblint has no cache yet, so this changes
-    /// nothing; it is accepted so that scripts written for it keep working)
+    /// Do not read or write the result cache
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Where to keep the result cache [default: .nblint_cache in the current directory]
+    #[arg(long, value_name = "DIR", env = "NBLINT_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,7 @@
 //! Machine formats go to standard output (or `--output-file`) and nothing else does; progress,
 //! skipped files and the summary go to standard error.
 
+pub mod cache;
 pub mod cli;
 pub mod discover;
 pub mod report;
@@ -19,7 +20,8 @@ use clap::Parser;
 use nblint_engine::{FileReport, Overrides, Registry, Selector};
 use rayon::prelude::*;
 
-use cli::{CheckArgs, Cli, Command, OutputFormat, RuleArgs, RulesArgs};
+use cache::{Cache, Lookup};
+use cli::{CheckArgs, CleanArgs, Cli, Command, OutputFormat, RuleArgs, RulesArgs};
 use discover::{discover, SettingsResolver, Target};
 
 /// Exit status: no findings.
@@ -88,6 +90,7 @@ where
         Command::Check(args) => check(args, stdout, stderr, terminal),
         Command::Rule(args) => explain(&args, stdout),
         Command::Rules(args) => list_rules(&args, stdout),
+        Command::Clean(args) => clean(&args, stderr),
     };
     match result {
         Ok(status) => status,
@@ -122,10 +125,21 @@ struct FixMode {
     diff: bool,
 }
 
-fn lint_target(target: &Target, registry: &'static Registry, mode: FixMode) -> Outcome {
-    let bytes = match std::fs::read(&target.absolute) {
-        Ok(bytes) => bytes,
-        Err(err) => return Outcome::Failed(format!("{}: {err}", target.display.display())),
+fn lint_target(
+    target: &Target,
+    registry: &'static Registry,
+    mode: FixMode,
+    cache: Option<&Cache>,
+) -> Outcome {
+    let cached =
+        cache.map(|cache| cache.lookup(&target.absolute, &target.display, &target.settings));
+    let bytes = match cached {
+        Some(Lookup::Hit(report)) => return Outcome::Linted(report, Vec::new(), String::new()),
+        Some(Lookup::Miss { bytes: Some(bytes) }) => bytes,
+        _ => match std::fs::read(&target.absolute) {
+            Ok(bytes) => bytes,
+            Err(err) => return Outcome::Failed(format!("{}: {err}", target.display.display())),
+        },
     };
     let rules = target.settings.rules_for(registry, &target.absolute);
     let linted = catch_unwind(AssertUnwindSafe(|| {
@@ -137,6 +151,9 @@ fn lint_target(target: &Target, registry: &'static Registry, mode: FixMode) -> O
                 &target.settings,
                 &rules,
             );
+            if let Some(cache) = cache {
+                cache.store(&target.absolute, &target.settings, &bytes, &report);
+            }
             return Ok((report, Vec::new(), String::new()));
         }
         let outcome = nblint_engine::fix_bytes(
@@ -242,12 +259,30 @@ fn check(
         } else {
             OutputFormat::Concise
         });
-    if std::iter::once(format)
+    let file_edits = std::iter::once(format)
         .chain(args.output.iter().map(|(f, _)| *f))
-        .any(|f| matches!(f, OutputFormat::Sarif | OutputFormat::Rdjson))
-    {
+        .any(|f| matches!(f, OutputFormat::Sarif | OutputFormat::Rdjson));
+    if file_edits {
         nblint_engine::lint::want_file_edits();
     }
+    // Only `full` and `concise` show no raw-file positions.
+    if std::iter::once(format)
+        .chain(args.output.iter().map(|(f, _)| *f))
+        .any(|f| !matches!(f, OutputFormat::Full | OutputFormat::Concise))
+    {
+        nblint_engine::lint::want_file_positions();
+    }
+    // `--fix` and `--diff` read every file they may change: they neither read nor write the
+    // cache.
+    let cache = (!args.no_cache && !mode.apply && !mode.diff).then(|| {
+        Cache::new(
+            &args
+                .cache_dir
+                .clone()
+                .unwrap_or_else(|| cwd.join(cache::DIR_NAME)),
+            file_edits,
+        )
+    });
     let progress = Progress::new(
         terminal.stderr_is_terminal
             && !args.quiet
@@ -261,7 +296,7 @@ fn check(
             .targets
             .par_iter()
             .map(|target| {
-                let outcome = lint_target(target, registry, mode);
+                let outcome = lint_target(target, registry, mode, cache.as_ref());
                 progress.advance();
                 outcome
             })
@@ -615,6 +650,25 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+fn clean(args: &CleanArgs, stderr: &mut dyn Write) -> Result<u8, String> {
+    let dir = match &args.cache_dir {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| format!("cannot read the current directory: {e}"))?
+            .join(cache::DIR_NAME),
+    };
+    match cache::clean(&dir) {
+        Ok(true) => {
+            let _ = writeln!(stderr, "Removed {}.", dir.display());
+        }
+        Ok(false) => {
+            let _ = writeln!(stderr, "No cache at {}.", dir.display());
+        }
+        Err(err) => return Err(format!("cannot remove {}: {err}", dir.display())),
+    }
+    Ok(EXIT_CLEAN)
 }
 
 fn plural(n: usize, word: &str) -> String {

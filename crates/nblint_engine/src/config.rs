@@ -29,6 +29,7 @@ pub const DEFAULT_EXCLUDE: &[&str] = &[
     ".hg",
     ".ipynb_checkpoints",
     ".mypy_cache",
+    ".nblint_cache",
     ".nox",
     ".pytest_cache",
     ".ruff_cache",

@@ -146,8 +146,70 @@ impl serde::Serialize for Edit {
     }
 }
 
+/// The inverse of the `Serialize` above, for the result cache.
+impl<'de> serde::Deserialize<'de> for Edit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Edit, D::Error> {
+        use serde::de::Error;
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            kind: String,
+            cell: Option<usize>,
+            start: Option<u32>,
+            end: Option<u32>,
+            content: Option<String>,
+            before: Option<usize>,
+            cell_type: Option<String>,
+            source: Option<String>,
+            tags: Option<Vec<String>>,
+            at: Option<u32>,
+        }
+        let raw = Raw::deserialize(d)?;
+        let missing = |what: &str| D::Error::custom(format!("an edit without `{what}`"));
+        let cell = || {
+            raw.cell
+                .and_then(|c| c.checked_sub(1))
+                .ok_or_else(|| missing("cell"))
+        };
+        Ok(match raw.kind.as_str() {
+            "replace-source" => {
+                let start = raw.start.ok_or_else(|| missing("start"))?;
+                let end = raw.end.ok_or_else(|| missing("end"))?;
+                if start > end {
+                    return Err(D::Error::custom("an edit that ends before it starts"));
+                }
+                Edit::ReplaceSource {
+                    cell: cell()?,
+                    range: TextRange::new(start.into(), end.into()),
+                    content: raw.content.clone().ok_or_else(|| missing("content"))?,
+                }
+            }
+            "clear-outputs" => Edit::ClearOutputs { cell: cell()? },
+            "insert-cell" => Edit::InsertCell {
+                before: raw
+                    .before
+                    .and_then(|b| b.checked_sub(1))
+                    .ok_or_else(|| missing("before"))?,
+                kind: match raw.cell_type.as_deref() {
+                    Some("code") => CellKind::Code,
+                    Some("markdown") => CellKind::Markdown,
+                    Some("raw") => CellKind::Raw,
+                    _ => return Err(missing("cell_type")),
+                },
+                source: raw.source.clone().ok_or_else(|| missing("source"))?,
+                tags: raw.tags.clone().unwrap_or_default(),
+            },
+            "split-cell" => Edit::SplitCell {
+                cell: cell()?,
+                at: raw.at.ok_or_else(|| missing("at"))?.into(),
+            },
+            "delete-cell" => Edit::DeleteCell { cell: cell()? },
+            other => return Err(D::Error::custom(format!("an unknown edit `{other}`"))),
+        })
+    }
+}
+
 /// A set of edits that together resolve one finding.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fix {
     pub applicability: Applicability,
     /// What the fix does, imperative: "Move the import to the first code cell".

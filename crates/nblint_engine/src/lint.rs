@@ -25,13 +25,32 @@ use ruff_text_size::{TextRange, TextSize};
 /// process (callers in one process may want different formats at once).
 static FILE_EDITS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Makes every later lint in this process compute [`Finding::file_edits`].
+/// Makes every later lint in this process compute [`Finding::file_edits`] (and raw-file
+/// positions, which they are made of).
 pub fn want_file_edits() {
     FILE_EDITS.store(true, std::sync::atomic::Ordering::Relaxed);
+    FILE_POSITIONS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether findings carry raw-file positions ([`Location::file_start`] and the rest of the
+/// `file_` fields) for cell source, outputs and metadata. The reporters that show cell
+/// positions only (`full`, `concise`) do not need them, and finding them means scanning the
+/// raw text of every notebook with a finding; off until a caller asks, like
+/// [`want_file_edits`]. Findings about the raw file itself (NB001) always carry theirs.
+static FILE_POSITIONS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes every later lint in this process resolve raw-file positions.
+pub fn want_file_positions() {
+    FILE_POSITIONS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether lints in this process resolve raw-file positions (part of the result cache's key).
+pub fn wants_file_positions() -> bool {
+    FILE_POSITIONS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A location a user can open: a cell position and the matching raw-file position.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// 1-based over all cells; `None` for findings about the whole file.
     pub cell: Option<usize>,
@@ -50,7 +69,7 @@ pub struct Location {
 }
 
 /// A part of a notebook that is not cell source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Part {
     /// A saved output of the cell, 1-based.
     Output(usize),
@@ -59,14 +78,14 @@ pub enum Part {
 }
 
 /// A related location with its message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RelatedLocation {
     pub location: Location,
     pub message: String,
 }
 
 /// A finding with every position resolved, ready for any reporter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
     pub code: &'static str,
     pub name: &'static str,
@@ -84,13 +103,68 @@ pub struct Finding {
 
 /// One edit of the raw `.ipynb` text: the text from `start` to `end` (end exclusive; equal for
 /// an insertion) becomes `content`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileEdit {
     pub start: Position,
     pub end: Position,
     /// `start` and `end` columns counted in UTF-8 bytes.
     pub byte_columns: (usize, usize),
     pub content: String,
+}
+
+/// A [`Finding`] as the result cache stores it: the same fields, with owned rule texts.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredFinding {
+    code: String,
+    name: String,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    cell_id: Option<String>,
+    location: Location,
+    related: Vec<RelatedLocation>,
+    fix: Option<Fix>,
+    file_edits: Vec<FileEdit>,
+}
+
+impl<'de> serde::Deserialize<'de> for Finding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Finding, D::Error> {
+        StoredFinding::deserialize(d).map(Finding::from)
+    }
+}
+
+impl From<StoredFinding> for Finding {
+    fn from(stored: StoredFinding) -> Finding {
+        Finding {
+            code: interned(stored.code),
+            name: interned(stored.name),
+            severity: stored.severity,
+            message: stored.message,
+            help: stored.help,
+            cell_id: stored.cell_id,
+            location: stored.location,
+            related: stored.related,
+            fix: stored.fix,
+            file_edits: stored.file_edits,
+        }
+    }
+}
+
+/// A rule code or name read back from the result cache, as the `&'static str` findings hold:
+/// each distinct text is leaked once per process (there are as many as there are rules).
+fn interned(text: String) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    static TEXTS: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    let mut texts = TEXTS.lock().unwrap_or_else(|e| e.into_inner());
+    let texts = texts.get_or_insert_with(HashSet::new);
+    if let Some(known) = texts.get(text.as_str()) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(text.into_boxed_str());
+    texts.insert(leaked);
+    leaked
 }
 
 impl Finding {
@@ -107,7 +181,7 @@ impl Finding {
 }
 
 /// Everything linting one file produced.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileReport {
     pub path: PathBuf,
     pub findings: Vec<Finding>,
@@ -177,7 +251,9 @@ pub fn lint_bytes(
     if diagnostics.is_empty() {
         return report;
     }
-    let raw = RawMap::scan(text, notebook.upgraded_from == Some(3));
+    let raw = wants_file_positions()
+        .then(|| RawMap::scan(text, notebook.upgraded_from == Some(3)))
+        .flatten();
     let resolver = Resolver {
         notebook: &notebook,
         cells: &cells,

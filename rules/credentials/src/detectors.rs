@@ -329,6 +329,9 @@ struct Keywords {
     automaton: aho_corasick::AhoCorasick,
     /// For each pattern, the detector it is a keyword of; `None` for the name words.
     owner: Vec<Option<usize>>,
+    /// For each pattern, the other patterns it contains (`private_key_id` holds `key`): a
+    /// match of the longer one is also an occurrence of each of them.
+    contained: Vec<Vec<usize>>,
     always: u64,
 }
 
@@ -351,12 +354,24 @@ static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
     }
     let automaton = aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&patterns)
         .expect("the keywords build an automaton");
+    let lower: Vec<String> = patterns.iter().map(|p| p.to_ascii_lowercase()).collect();
+    let contained = lower
+        .iter()
+        .enumerate()
+        .map(|(i, outer)| {
+            (0..lower.len())
+                .filter(|&j| j != i && outer.contains(lower[j].as_str()))
+                .collect()
+        })
+        .collect();
     Keywords {
         automaton,
         owner,
+        contained,
         always,
     }
 });
@@ -375,21 +390,34 @@ fn keyword_scan(text: &str, names: bool) -> Hits {
         detectors: keywords.always,
         name_lines: Vec::new(),
     };
-    for hit in keywords.automaton.find_overlapping_iter(text) {
-        match keywords.owner[hit.pattern().as_usize()] {
-            Some(detector) => hits.detectors |= 1 << detector,
-            None if names => {
-                if hits.name_lines.last().is_some_and(|l| hit.start() < l.end) {
-                    continue;
+    // Every occurrence of every pattern, without an overlapping search (which cannot skip
+    // ahead): the longest match at each start where one begins, restarting one byte later,
+    // and the patterns that longest match contains. A shorter pattern at the same start is a
+    // prefix of it, and one that starts later inside it is found when the search gets there.
+    let mut at = 0;
+    while at < text.len() {
+        let input = aho_corasick::Input::new(text).span(at..text.len());
+        let Some(hit) = keywords.automaton.find(input) else {
+            break;
+        };
+        let pattern = hit.pattern().as_usize();
+        for &pattern in std::iter::once(&pattern).chain(&keywords.contained[pattern]) {
+            match keywords.owner[pattern] {
+                Some(detector) => hits.detectors |= 1 << detector,
+                None if names => {
+                    if hits.name_lines.last().is_some_and(|l| hit.start() < l.end) {
+                        continue;
+                    }
+                    let start = text[..hit.start()].rfind('\n').map_or(0, |i| i + 1);
+                    let end = text[hit.end()..]
+                        .find('\n')
+                        .map_or(text.len(), |i| hit.end() + i);
+                    hits.name_lines.push(start..end);
                 }
-                let start = text[..hit.start()].rfind('\n').map_or(0, |i| i + 1);
-                let end = text[hit.end()..]
-                    .find('\n')
-                    .map_or(text.len(), |i| hit.end() + i);
-                hits.name_lines.push(start..end);
+                None => {}
             }
-            None => {}
         }
+        at = hit.start() + 1;
     }
     hits
 }

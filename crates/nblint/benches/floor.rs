@@ -1,0 +1,182 @@
+//! `cargo bench -p nblint --bench floor`: nblint's time on a folder of notebooks against the
+//! parse floor, measured in one run on the same machine.
+//!
+//! The floor reads every notebook, parses its JSON into a `serde_json::Value` and parses every
+//! code cell with `ruff_python_parser`, and nothing else: no linter can be faster than the
+//! work of reading what it lints. Each phase is timed on its own (reading; reading and JSON;
+//! the whole floor), then nblint end to end (discovery, lint, report to a sink) with only the
+//! system rules (`--select NB0`: nblint's own load and parse), with the default rules, with
+//! every rule, and with a warm result cache. Every figure is the median of `RUNS` runs (5) with
+//! `THREADS` threads (2), on `NBLINT_BENCH_CORPUS` (default `../shared/corpus/dev`).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+fn main() {
+    let corpus = std::env::var_os("NBLINT_BENCH_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dev")
+        });
+    if !corpus.is_dir() {
+        println!(
+            "skipped: no corpus at {} (set NBLINT_BENCH_CORPUS)",
+            corpus.display()
+        );
+        return;
+    }
+    let runs: usize = env_number("RUNS", 5);
+    let threads: usize = env_number("THREADS", 2);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(64 * 1024 * 1024)
+        .build()
+        .expect("a thread pool");
+    let files: Vec<PathBuf> = ignore::WalkBuilder::new(&corpus)
+        .build()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "ipynb"))
+        .map(|e| e.into_path())
+        .collect();
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "corpus: {} ({} notebooks, {:.0} MB), {threads} threads, median of {runs} runs",
+        corpus.display(),
+        files.len(),
+        bytes as f64 / 1e6
+    );
+
+    let read = median(runs, || {
+        pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| std::fs::read(f).map_or(0, |b| b.len()))
+                .sum::<usize>()
+        });
+    });
+    let json = median(runs, || {
+        pool.install(|| {
+            files.par_iter().for_each(|f| {
+                if let Ok(b) = std::fs::read(f) {
+                    std::hint::black_box(serde_json::from_slice::<serde_json::Value>(&b).ok());
+                }
+            })
+        });
+    });
+    let floor = median(runs, || {
+        pool.install(|| files.par_iter().for_each(|f| parse_floor(f)));
+    });
+
+    let cache = tempfile_dir();
+    let threads_arg = threads.to_string();
+    let corpus_arg = corpus.to_string_lossy().into_owned();
+    let nblint = |extra: &[&str]| {
+        let mut args = vec![
+            "nblint",
+            "check",
+            "--exit-zero",
+            "--output-format",
+            "concise",
+            "--threads",
+            &threads_arg,
+        ];
+        args.extend_from_slice(extra);
+        args.push(&corpus_arg);
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
+        move || {
+            let mut out = std::io::sink();
+            let mut err = std::io::sink();
+            nblint::run(
+                args.clone(),
+                &mut out,
+                &mut err,
+                nblint::Terminal::default(),
+            );
+        }
+    };
+    let system = median(runs, nblint(&["--no-cache", "--select", "NB0"]));
+    let default = median(runs, nblint(&["--no-cache"]));
+    let all = median(runs, nblint(&["--no-cache", "--select", "ALL"]));
+    let cache_arg = cache.to_string_lossy().into_owned();
+    nblint(&["--cache-dir", &cache_arg])();
+    let warm = median(runs, nblint(&["--cache-dir", &cache_arg]));
+    let _ = std::fs::remove_dir_all(&cache);
+
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64();
+    println!("{:<44} {:>9} {:>9}", "phase", "ms", "x floor");
+    for (name, time) in [
+        ("read", read),
+        ("read + JSON", json),
+        ("floor: read + JSON + Python parse", floor),
+        ("nblint --select NB0 (load + parse)", system),
+        ("nblint, default rules", default),
+        ("nblint --select ALL", all),
+        ("nblint, default rules, warm cache", warm),
+    ] {
+        println!("{name:<44} {:>9.1} {:>9.2}", ms(time), ratio(time));
+    }
+    println!(
+        "default rules: {:.2}x the floor, {:.2}x nblint's own load and parse; warm cache: {:.1}% of a cold run",
+        ratio(default),
+        default.as_secs_f64() / system.as_secs_f64(),
+        100.0 * warm.as_secs_f64() / default.as_secs_f64()
+    );
+}
+
+/// Read, JSON, and every code cell through the Python parser.
+fn parse_floor(path: &Path) {
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return;
+    };
+    let Some(cells) = value.get("cells").and_then(|c| c.as_array()) else {
+        return;
+    };
+    for cell in cells {
+        if cell.get("cell_type").and_then(|t| t.as_str()) != Some("code") {
+            continue;
+        }
+        let source = match cell.get("source") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Array(lines)) => {
+                lines.iter().filter_map(|l| l.as_str()).collect::<String>()
+            }
+            _ => continue,
+        };
+        std::hint::black_box(ruff_python_parser::parse_module(&source).is_ok());
+    }
+}
+
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    f();
+    let mut times: Vec<Duration> = (0..runs.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(default)
+}
+
+fn tempfile_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("nblint-bench-cache-{}", std::process::id()))
+}
