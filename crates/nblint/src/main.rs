@@ -1,10 +1,4 @@
 use std::io::IsTerminal;
-
-/// Linting allocates and frees many small values per cell (AST nodes, names, findings) on
-/// every thread at once: mimalloc's thread-local free lists make that markedly cheaper than
-/// the system allocator (see docs/performance.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
