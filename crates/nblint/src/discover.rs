@@ -124,18 +124,31 @@ pub fn discover(
     let mut errors = Vec::new();
     for path in paths {
         let abs = absolute(cwd, path);
-        if abs.is_file() {
-            let settings = settings_for(abs.parent().unwrap_or(cwd))?;
-            targets.push(Target {
-                display: path.clone(),
-                absolute: abs,
-                settings,
-            });
-            continue;
-        }
-        if !abs.is_dir() {
-            errors.push(format!("{}: no such file or directory", path.display()));
-            continue;
+        match std::fs::metadata(&abs) {
+            Ok(metadata) if metadata.is_file() => {
+                let settings = settings_for(abs.parent().unwrap_or(cwd))?;
+                targets.push(Target {
+                    display: path.clone(),
+                    absolute: abs,
+                    settings,
+                });
+                continue;
+            }
+            Ok(metadata) if metadata.is_dir() => {}
+            Ok(metadata) => {
+                // Reading a FIFO would wait for a writer forever; a device or socket is no
+                // notebook either.
+                errors.push(format!(
+                    "{}: not a regular file ({}); nblint reads notebook files",
+                    path.display(),
+                    special_kind(&metadata)
+                ));
+                continue;
+            }
+            Err(err) => {
+                errors.push(format!("{}: {}", path.display(), unreadable(&abs, &err)));
+                continue;
+            }
         }
         let mut walker = ignore::WalkBuilder::new(&abs);
         walker
@@ -212,4 +225,47 @@ pub fn discover(
     targets.retain(|t| seen.insert(t.absolute.clone()));
     targets.sort_by(|a, b| a.display.cmp(&b.display));
     Ok(Discovered { targets, errors })
+}
+
+/// What kind of special file this is, for an error message.
+fn special_kind(metadata: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = metadata;
+    "a special file"
+}
+
+/// Why a path named on the command line cannot be read: missing, a symbolic link loop, a
+/// link to nothing, or what the system says (permission denied).
+fn unreadable(path: &Path, err: &std::io::Error) -> String {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    // ELOOP: too many levels of symbolic links (Linux 40, the BSDs and macOS 62).
+    if is_link && matches!(err.raw_os_error(), Some(40 | 62)) {
+        return "a symbolic link loop".to_string();
+    }
+    if err.kind() == std::io::ErrorKind::NotFound {
+        return if is_link {
+            "a symbolic link to a file that does not exist".to_string()
+        } else {
+            "no such file or directory".to_string()
+        };
+    }
+    let text = err.to_string();
+    // `Permission denied (os error 13)` reads better without the number.
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_lowercase(),
+        None => text,
+    }
 }

@@ -131,6 +131,14 @@ fn lint_target(
     mode: FixMode,
     cache: Option<&Cache>,
 ) -> Outcome {
+    let rules = target.settings.rules_for(registry, &target.absolute);
+    if let Ok(metadata) = std::fs::metadata(&target.absolute) {
+        if metadata.len() > nblint_engine::lint::MAX_FILE_SIZE {
+            let report =
+                nblint_engine::lint::too_large(&target.display, metadata.len(), registry, &rules);
+            return Outcome::Linted(report, Vec::new(), String::new());
+        }
+    }
     let cached =
         cache.map(|cache| cache.lookup(&target.absolute, &target.display, &target.settings));
     let bytes = match cached {
@@ -141,7 +149,6 @@ fn lint_target(
             Err(err) => return Outcome::Failed(format!("{}: {err}", target.display.display())),
         },
     };
-    let rules = target.settings.rules_for(registry, &target.absolute);
     let linted = catch_unwind(AssertUnwindSafe(|| {
         if !mode.apply && !mode.diff {
             let report = nblint_engine::lint_bytes(

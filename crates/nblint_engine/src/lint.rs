@@ -168,15 +168,22 @@ fn interned(text: String) -> &'static str {
 }
 
 impl Finding {
-    /// The key findings are sorted by: cell, line, column, code (path is the report's).
-    pub fn sort_key(&self) -> (usize, usize, usize, &'static str) {
-        let position = self.location.start.or(self.location.file_start);
-        (
-            self.location.cell.unwrap_or(0),
-            position.map_or(0, |p| p.line),
-            position.map_or(0, |p| p.column),
-            self.code,
-        )
+    /// The key findings are sorted by (path is the report's): cell; in a cell, its source by
+    /// line and column, then its outputs in order, then its metadata; then the code. Raw-file
+    /// positions count only for findings about the file itself: whether the others have one
+    /// depends on the output format, and the order must not.
+    pub fn sort_key(&self) -> (usize, usize, usize, usize, &'static str) {
+        let location = &self.location;
+        let (part, line, column) = match (location.start, location.part) {
+            (Some(start), _) => (0, start.line, start.column),
+            (None, Some(Part::Output(output))) => (1, output, 0),
+            (None, Some(Part::Metadata)) => (2, 0, 0),
+            (None, None) => location
+                .file_start
+                .filter(|_| location.cell.is_none())
+                .map_or((0, 0, 0), |p| (0, p.line, p.column)),
+        };
+        (location.cell.unwrap_or(0), part, line, column, self.code)
     }
 }
 
@@ -191,6 +198,39 @@ pub struct FileReport {
     pub skipped: Option<String>,
     /// What the user should know about how the file was read (a Python 2 notebook), once.
     pub notes: Vec<String>,
+}
+
+/// The largest file nblint reads, in bytes: 100 MiB, about what GitHub accepts. Reading a
+/// notebook takes about two and a half times its size in memory (the bytes, the decoded
+/// sources and outputs, the parses), so this bounds a run's memory to that much per thread.
+pub const MAX_FILE_SIZE: u64 = 100 * 1024 * 1024;
+
+/// The report for a file larger than [`MAX_FILE_SIZE`], which is not read: an NB001 finding
+/// that says so, when NB001 is enabled.
+pub fn too_large(path: &Path, size: u64, registry: &Registry, rules: &RuleSet) -> FileReport {
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        ..FileReport::default()
+    };
+    if registry
+        .index_of(InvalidNotebook::META.code)
+        .is_some_and(|i| rules.contains(i))
+    {
+        report.findings.push(invalid_notebook(&LoadError::NotNotebook {
+            message: format!(
+                "the file is {:.0} MB, more than the {} MiB nblint reads: it was not linted (clear its outputs, or exclude it)",
+                size as f64 / 1e6,
+                MAX_FILE_SIZE / (1024 * 1024)
+            ),
+            line: None,
+            column: None,
+        }));
+    }
+    report.notes.push(format!(
+        "not linted: larger than the {} MiB nblint reads",
+        MAX_FILE_SIZE / (1024 * 1024)
+    ));
+    report
 }
 
 /// Lints one file's bytes with the rules in `rules`.
