@@ -69,6 +69,9 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    // The Python parser's rare panics are caught per cell and reported as syntax errors:
+    // they print nothing.
+    nblint_notebook::python::quiet_parser_panics();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {

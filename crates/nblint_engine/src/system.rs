@@ -87,6 +87,17 @@ impl Rule for InvalidNotebook {}
 impl Rule for SyntaxError {
     fn check_notebook(&self, checker: &Checker<'_>) {
         for (index, parsed) in checker.cells.iter().enumerate() {
+            if let CellSyntax::ParserFailure(reason) = &parsed.syntax {
+                checker.report(
+                    Diagnostic::new(
+                        &Self::META,
+                        checker.cell_span(index),
+                        format!("syntax error: {reason}"),
+                    )
+                    .with_help("fix the brackets; nblint's other rules skip this cell until then"),
+                );
+                continue;
+            }
             if let CellSyntax::TooDeep(reason) = &parsed.syntax {
                 let span = checker.cell_span(index);
                 checker.report(

@@ -83,11 +83,20 @@ pub fn parse_cell(cell: &Cell) -> ParsedCell {
     };
     let parsed = match syntax {
         CellSyntax::Python => {
-            let parsed = python::parse_cell(&cell.source);
+            let parsed = match python::parse_cell(&cell.source) {
+                Ok(parsed) => parsed,
+                Err(reason) => {
+                    return ParsedCell {
+                        syntax: CellSyntax::ParserFailure(reason),
+                        parsed: None,
+                        lines,
+                    }
+                }
+            };
             if !parsed.errors().is_empty() {
                 // IPython removes an indentation every line shares before running a cell.
                 if python::dedented(&cell.source)
-                    .is_some_and(|d| python::parse_cell(&d).errors().is_empty())
+                    .is_some_and(|d| python::parse_cell(&d).is_ok_and(|p| p.errors().is_empty()))
                 {
                     return ParsedCell {
                         syntax: CellSyntax::Lexical("indented cell".to_string()),

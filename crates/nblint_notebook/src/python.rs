@@ -165,6 +165,9 @@ pub enum CellSyntax {
     /// Python nested deeper than Python itself accepts (see [`too_deep`]); not parsed, so that
     /// no recursive walk can exhaust the stack. The string says what is too deep.
     TooDeep(String),
+    /// Code the Python parser cannot read without failing itself (see [`parse_cell`]): a
+    /// syntax error. The string says what is wrong.
+    ParserFailure(String),
 }
 
 /// Brackets Python accepts nested in one another (CPython's tokenizer: "too many nested
@@ -496,11 +499,101 @@ fn is_operator_start(rest: &str) -> bool {
     OPS.iter().any(|op| rest.starts_with(op))
 }
 
-/// Parses one cell as an IPython-mode module. Never fails: syntax errors are in the result.
-pub fn parse_cell(source: &str) -> Parsed<ModModule> {
-    parse_unchecked(source, ParseOptions::from(Mode::Ipython))
-        .try_into_module()
-        .expect("IPython mode always parses into a module")
+thread_local! {
+    /// Set while this thread runs the Python parser: a panic then is the parser's, and is
+    /// caught and reported as a syntax error (see [`quiet_parser_panics`]).
+    static PARSING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Parses one cell as an IPython-mode module: syntax errors are in the result. `Err` when the
+/// parser cannot read the cell without failing itself, with what is wrong.
+///
+/// The parser version nblint uses panics on a few malformed inputs (a closing bracket that
+/// does not match, then a line starting with an IPython escape such as `/` or `?`, reaches an
+/// `unreachable!`). Those inputs are recognized before parsing; any other panic of the parser
+/// is caught here, so one malformed cell is a syntax error, never a failed file.
+pub fn parse_cell(source: &str) -> Result<Parsed<ModModule>, String> {
+    if let Some(reason) = mismatched_bracket_before_escape(source) {
+        return Err(reason);
+    }
+    PARSING.with(|p| p.set(true));
+    let parsed = std::panic::catch_unwind(|| {
+        parse_unchecked(source, ParseOptions::from(Mode::Ipython)).try_into_module()
+    });
+    PARSING.with(|p| p.set(false));
+    match parsed {
+        Ok(Some(module)) => Ok(module),
+        Ok(None) => Err("the cell is not a module".to_string()),
+        Err(_) => Err("the Python parser cannot read this cell".to_string()),
+    }
+}
+
+/// Keeps the default panic message for every panic but the parser's, which [`parse_cell`]
+/// catches and reports as a syntax error. Installed once per process by the command line.
+pub fn quiet_parser_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !PARSING.with(|p| p.get()) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// A closing bracket that does not match the open one (or closes nothing), followed by a line
+/// that starts like an IPython escape command (`/`, `,`, `;`, `?`, `%%`, `!!`): the input on
+/// which the parser fails. Brackets in strings and comments do not count.
+fn mismatched_bracket_before_escape(source: &str) -> Option<String> {
+    let bytes = source.as_bytes();
+    let mut open: Vec<u8> = Vec::new();
+    let mut mismatch: Option<(u8, Option<u8>, usize)> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' | b'\'' => {
+                i = skip_string(bytes, i);
+                continue;
+            }
+            c @ (b'(' | b'[' | b'{') => open.push(c),
+            c @ (b')' | b']' | b'}') => {
+                let expected = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                let top = open.pop();
+                if top != Some(expected) && mismatch.is_none() {
+                    mismatch = Some((c, top, i));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let (close, top, at) = mismatch?;
+    let escape_follows = source[at..].lines().skip(1).any(|line| {
+        let line = line.trim_start();
+        line.starts_with(['/', ',', ';', '?']) || line.starts_with("%%") || line.starts_with("!!")
+    });
+    if !escape_follows {
+        return None;
+    }
+    let line = source[..at].matches('\n').count() + 1;
+    Some(match top {
+        Some(top) => format!(
+            "`{}` on line {line} does not close the `{}` before it",
+            close as char, top as char
+        ),
+        None => format!("`{}` on line {line} closes no bracket", close as char),
+    })
 }
 
 #[cfg(test)]
@@ -630,6 +723,29 @@ mod tests {
     }
 
     #[test]
+    fn inputs_the_parser_fails_on_are_syntax_errors() {
+        // The minimal input the fuzzer found: the parser reaches an `unreachable!`.
+        assert_eq!(
+            parse_cell("{)\n/").err().as_deref(),
+            Some("`)` on line 1 does not close the `{` before it")
+        );
+        assert_eq!(
+            parse_cell("x = 1]\n?x").err().as_deref(),
+            Some("`]` on line 1 closes no bracket")
+        );
+        // Brackets in strings and comments do not count; matched brackets are fine; without an
+        // escape after it, a mismatch is the parser's to report.
+        for fine in [
+            "x = \"{)\"\n/x",
+            "# {)\n/x",
+            "f(x)\n/x",
+            "y = (1]\nprint(y)",
+        ] {
+            assert!(parse_cell(fine).is_ok(), "{fine:?}");
+        }
+    }
+
+    #[test]
     fn ipython_escapes_parse() {
         for source in [
             "%matplotlib inline\nimport numpy as np\n",
@@ -638,8 +754,8 @@ mod tests {
             "np.array?\n",
             "%%time\nx = 1\n",
         ] {
-            assert!(parse_cell(source).errors().is_empty(), "{source}");
+            assert!(parse_cell(source).unwrap().errors().is_empty(), "{source}");
         }
-        assert!(!parse_cell("def f(:\n").errors().is_empty());
+        assert!(!parse_cell("def f(:\n").unwrap().errors().is_empty());
     }
 }

@@ -74,8 +74,10 @@ pub(super) fn build(
             if !full {
                 entry.events.extend(lexical_bindings(&cell.source));
             }
-        } else if let (true, CellSyntax::TooDeep(_) | CellSyntax::Lexical(_)) =
-            (cell.is_code(), &parsed.syntax)
+        } else if let (
+            true,
+            CellSyntax::TooDeep(_) | CellSyntax::Lexical(_) | CellSyntax::ParserFailure(_),
+        ) = (cell.is_code(), &parsed.syntax)
         {
             // Python that was not parsed (it nests too deeply, it is Python 2, IPython dedents
             // it): what it binds, read from its lines.
@@ -682,7 +684,9 @@ impl Builder<'_> {
             return;
         }
         let start = value.len() - rest.len() + 1;
-        let parsed = nblint_notebook::python::parse_cell(rest);
+        let Ok(parsed) = nblint_notebook::python::parse_cell(rest) else {
+            return;
+        };
         if !parsed.errors().is_empty() {
             return;
         }
