@@ -28,6 +28,30 @@ pub enum Command {
     Rules(RulesArgs),
     /// Remove the result cache (`.nblint_cache` in the current directory, or --cache-dir)
     Clean(CleanArgs),
+    /// Draw a notebook's dataflow: which cells read what others bind, and what is wrong
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The notebooks to draw
+    #[arg(required = true)]
+    pub notebooks: Vec<PathBuf>,
+
+    /// Mermaid (GitHub renders it in Markdown), Graphviz DOT, or JSON for other tools
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: GraphFormat,
+
+    /// Write the graph to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

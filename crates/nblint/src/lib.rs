@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod cli;
 pub mod discover;
+pub mod graph;
 pub mod report;
 
 use std::ffi::OsString;
@@ -21,7 +22,9 @@ use nblint_engine::{FileReport, Overrides, Registry, Selector};
 use rayon::prelude::*;
 
 use cache::{Cache, Lookup};
-use cli::{CheckArgs, CleanArgs, Cli, Command, OutputFormat, RuleArgs, RulesArgs};
+use cli::{
+    CheckArgs, CleanArgs, Cli, Command, GraphArgs, GraphFormat, OutputFormat, RuleArgs, RulesArgs,
+};
 use discover::{discover, SettingsResolver, Target};
 
 /// Exit status: no findings.
@@ -94,6 +97,7 @@ where
         Command::Rule(args) => explain(&args, stdout),
         Command::Rules(args) => list_rules(&args, stdout),
         Command::Clean(args) => clean(&args, stderr),
+        Command::Graph(args) => draw(&args, stdout, stderr),
     };
     match result {
         Ok(status) => status,
@@ -660,6 +664,55 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+fn draw(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, String> {
+    let mut out = String::new();
+    let mut documents = serde_json::Map::new();
+    let mut failed = false;
+    for path in &args.notebooks {
+        let loaded = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                nblint_notebook::Notebook::from_bytes(&bytes).map_err(|e| e.to_string())
+            });
+        let notebook = match loaded {
+            Ok(notebook) => notebook,
+            Err(err) => {
+                let _ = writeln!(stderr, "error: {}: {err}", path.display());
+                failed = true;
+                continue;
+            }
+        };
+        let drawn = graph::build(&notebook);
+        let shown = path.display().to_string();
+        match args.format {
+            GraphFormat::Json => {
+                documents.insert(shown, graph::to_json(&drawn));
+            }
+            GraphFormat::Mermaid => {
+                out.push_str(&format!("%% {}\n", shown.replace('\n', " ")));
+                out.push_str(&graph::to_mermaid(&drawn));
+            }
+            GraphFormat::Dot => {
+                out.push_str(&format!("// {}\n", shown.replace('\n', " ")));
+                out.push_str(&graph::to_dot(&drawn));
+            }
+        }
+    }
+    if args.format == GraphFormat::Json {
+        out = serde_json::to_string_pretty(&serde_json::Value::Object(documents))
+            .map_err(|e| e.to_string())?;
+        out.push('\n');
+    }
+    match &args.output_file {
+        Some(file) => std::fs::write(file, out)
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?,
+        None => {
+            let _ = write!(stdout, "{out}");
+        }
+    }
+    Ok(if failed { EXIT_ERROR } else { EXIT_CLEAN })
 }
 
 fn clean(args: &CleanArgs, stderr: &mut dyn Write) -> Result<u8, String> {

@@ -1,0 +1,525 @@
+//! `nblint graph`: a notebook's hidden dataflow as a picture. Code cells are nodes, grouped into
+//! stages by the markdown headings above them; an edge says that a cell reads names another
+//! binds, in the order a restart-and-run-all binds them. What is wrong is marked: reads that run
+//! backwards, names bound nowhere, cells that change a name other cells read, cells never run,
+//! cells run out of order, and cells nobody depends on.
+//!
+//! Everything comes from the cross-cell semantic index; nothing runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use nblint_engine::semantic::{Analysis, EventKind, ReadStatus, SemanticIndex, Via};
+use nblint_notebook::{parse_cell, CellKind, Notebook, ParsedCell};
+use serde_json::json;
+
+/// How many names an edge or a node label lists before "and N more".
+const NAMES_SHOWN: usize = 3;
+
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub stages: Vec<Stage>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// Names read and bound by no cell: kernel-only state.
+    pub undefined: Vec<Undefined>,
+}
+
+#[derive(Debug)]
+pub struct Stage {
+    pub title: String,
+    /// Indexes into `Graph::nodes`.
+    pub nodes: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct Node {
+    /// 1-based over all cells, as everywhere a user looks.
+    pub cell: usize,
+    pub binds: Vec<String>,
+    pub first_line: String,
+    pub marks: BTreeSet<Mark>,
+}
+
+#[derive(Debug)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    pub names: Vec<String>,
+    /// The read runs before the binding in a restart-and-run-all: use before definition.
+    pub backwards: bool,
+}
+
+#[derive(Debug)]
+pub struct Undefined {
+    pub name: String,
+    /// Cells (1-based) that read it.
+    pub readers: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mark {
+    /// Never run: no execution count, in a notebook that has some.
+    NeverRun,
+    /// Its saved execution count is lower than one of a cell above it.
+    OutOfOrder,
+    /// Changes in place a name that another cell reads.
+    MutatesShared,
+    /// Nobody reads what it binds, and it binds or writes nothing read later: exploration.
+    Unused,
+}
+
+impl Mark {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mark::NeverRun => "never-run",
+            Mark::OutOfOrder => "out-of-order",
+            Mark::MutatesShared => "mutates-shared",
+            Mark::Unused => "unused",
+        }
+    }
+
+    fn legend(self) -> &'static str {
+        match self {
+            Mark::NeverRun => "never run (no execution count)",
+            Mark::OutOfOrder => "saved execution order disagrees with document order",
+            Mark::MutatesShared => "changes in place a name other cells read",
+            Mark::Unused => "nobody depends on it: exploration, a candidate to drop",
+        }
+    }
+}
+
+/// Builds the graph of one notebook's text.
+pub fn build(notebook: &Notebook) -> Graph {
+    let cells: Vec<ParsedCell> = notebook.cells.iter().map(parse_cell).collect();
+    let semantic = SemanticIndex::build(notebook, &cells);
+    let mut graph = Graph::default();
+    let mut node_of: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut stage = Stage {
+        title: String::new(),
+        nodes: Vec::new(),
+    };
+    let any_count = notebook.cells.iter().any(|c| c.execution_count.is_some());
+    let mut highest: Option<i64> = None;
+    for (index, cell) in notebook.cells.iter().enumerate() {
+        if cell.kind == CellKind::Markdown {
+            if let Some(title) = heading(&cell.source) {
+                if !stage.nodes.is_empty() || !stage.title.is_empty() {
+                    graph.stages.push(std::mem::replace(
+                        &mut stage,
+                        Stage {
+                            title: String::new(),
+                            nodes: Vec::new(),
+                        },
+                    ));
+                }
+                stage.title = title;
+            }
+            continue;
+        }
+        if cell.kind != CellKind::Code || semantic.cells[index].analysis == Analysis::None {
+            continue;
+        }
+        let mut binds: Vec<String> = Vec::new();
+        for event in semantic.events(index) {
+            if matches!(event.kind, EventKind::Bind(_)) && !binds.contains(&event.name.to_string())
+            {
+                binds.push(event.name.to_string());
+            }
+        }
+        let mut marks = BTreeSet::new();
+        match cell.execution_count {
+            None if any_count => {
+                marks.insert(Mark::NeverRun);
+            }
+            Some(count) => {
+                if highest.is_some_and(|h| count < h) {
+                    marks.insert(Mark::OutOfOrder);
+                }
+                highest = Some(highest.map_or(count, |h| h.max(count)));
+            }
+            None => {}
+        }
+        node_of.insert(index, graph.nodes.len());
+        stage.nodes.push(graph.nodes.len());
+        graph.nodes.push(Node {
+            cell: index + 1,
+            binds,
+            first_line: first_line(&cell.source),
+            marks,
+        });
+    }
+    if !stage.nodes.is_empty() {
+        graph.stages.push(stage);
+    }
+
+    // Edges: each read goes to the cell that last bound the name above it; a read of a name
+    // bound only below runs backwards.
+    let mut last_binder: BTreeMap<String, usize> = BTreeMap::new();
+    let mut edges: BTreeMap<(usize, usize, bool), BTreeSet<String>> = BTreeMap::new();
+    let mut undefined: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    let mut read_by_others: BTreeMap<usize, bool> = BTreeMap::new();
+    for &index in node_of.keys() {
+        for event in semantic.events(index) {
+            let name = event.name.to_string();
+            match &event.kind {
+                EventKind::Read(read) if !matches!(read.via, Via::Deferred { .. }) => {
+                    match read.status {
+                        ReadStatus::BoundLater { cell, .. } if cell != index => {
+                            if node_of.contains_key(&cell) {
+                                edges.entry((cell, index, true)).or_default().insert(name);
+                            }
+                        }
+                        ReadStatus::Undefined => {
+                            undefined.entry(name).or_default().insert(index + 1);
+                        }
+                        _ => {
+                            if let Some(&from) = last_binder.get(&name) {
+                                if from != index {
+                                    edges.entry((from, index, false)).or_default().insert(name);
+                                    read_by_others.insert(from, true);
+                                }
+                            }
+                        }
+                    }
+                }
+                // A cell that changes a name in place is what later readers see.
+                EventKind::Bind(_) | EventKind::Mutate(_) => {
+                    last_binder.insert(name, index);
+                }
+                _ => {}
+            }
+        }
+    }
+    for ((from, to, backwards), names) in edges {
+        if backwards {
+            read_by_others.insert(from, true);
+        }
+        graph.edges.push(Edge {
+            from: from + 1,
+            to: to + 1,
+            names: names.into_iter().collect(),
+            backwards,
+        });
+    }
+    graph.undefined = undefined
+        .into_iter()
+        .map(|(name, readers)| Undefined {
+            name,
+            readers: readers.into_iter().collect(),
+        })
+        .collect();
+
+    // Cells that change in place a name another cell reads.
+    for (&index, &node) in &node_of {
+        let mutated: BTreeSet<String> = semantic
+            .events(index)
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Mutate(_)))
+            .map(|e| e.name.to_string())
+            .collect();
+        let read_elsewhere = mutated.iter().any(|name| {
+            graph
+                .edges
+                .iter()
+                .any(|e| e.to != index + 1 && e.names.contains(name))
+        });
+        if read_elsewhere {
+            graph.nodes[node].marks.insert(Mark::MutatesShared);
+        }
+    }
+    // Exploration: no other cell reads what it binds, it writes no file (`.to_csv`, `save`,
+    // `write`), and it is not the notebook's last code cell (its result).
+    for (&index, &node) in &node_of {
+        let depended_on = read_by_others.get(&index).copied().unwrap_or(false);
+        let writes_files = notebook.cells[index].source.contains(".to_")
+            || notebook.cells[index].source.contains("save")
+            || notebook.cells[index].source.contains("write");
+        if !depended_on && !writes_files && node + 1 != graph.nodes.len() {
+            graph.nodes[node].marks.insert(Mark::Unused);
+        }
+    }
+    graph
+}
+
+fn heading(source: &str) -> Option<String> {
+    source.lines().find_map(|line| {
+        let line = line.trim_start();
+        let text = line.strip_prefix('#')?.trim_start_matches('#');
+        text.starts_with(' ').then(|| text.trim().to_string())
+    })
+}
+
+fn first_line(source: &str) -> String {
+    let line = source
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
+    shorten(line, 40)
+}
+
+fn shorten(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(limit - 1).collect::<String>())
+    }
+}
+
+fn names_label(names: &[String]) -> String {
+    if names.len() <= NAMES_SHOWN {
+        names.join(", ")
+    } else {
+        format!(
+            "{} and {} more",
+            names[..NAMES_SHOWN].join(", "),
+            names.len() - NAMES_SHOWN
+        )
+    }
+}
+
+fn node_label(node: &Node) -> String {
+    let what = if node.binds.is_empty() {
+        node.first_line.clone()
+    } else {
+        names_label(&node.binds)
+    };
+    if what.is_empty() {
+        format!("cell {}", node.cell)
+    } else {
+        format!("cell {}: {what}", node.cell)
+    }
+}
+
+/// The graph as JSON: stable field order, for other tools.
+pub fn to_json(graph: &Graph) -> serde_json::Value {
+    json!({
+        "stages": graph.stages.iter().map(|s| json!({
+            "title": s.title,
+            "cells": s.nodes.iter().map(|&n| graph.nodes[n].cell).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "nodes": graph.nodes.iter().map(|n| json!({
+            "cell": n.cell,
+            "binds": n.binds,
+            "first_line": n.first_line,
+            "marks": n.marks.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "edges": graph.edges.iter().map(|e| json!({
+            "from": e.from,
+            "to": e.to,
+            "names": e.names,
+            "backwards": e.backwards,
+        })).collect::<Vec<_>>(),
+        "undefined": graph.undefined.iter().map(|u| json!({
+            "name": u.name,
+            "readers": u.readers,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Mermaid text with only what the flowchart grammar allows in a quoted label.
+fn mermaid_text(text: &str) -> String {
+    text.replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+        .replace(['\n', '\r'], " ")
+}
+
+/// The graph as a Mermaid flowchart (GitHub renders it in Markdown).
+pub fn to_mermaid(graph: &Graph) -> String {
+    let mut out = String::from("flowchart TD\n");
+    for (i, stage) in graph.stages.iter().enumerate() {
+        let indent = if stage.title.is_empty() {
+            "  "
+        } else {
+            let _ = writeln!(
+                out,
+                "  subgraph stage{i}[\"{}\"]",
+                mermaid_text(&stage.title)
+            );
+            "    "
+        };
+        for &n in &stage.nodes {
+            let node = &graph.nodes[n];
+            let marks: Vec<&str> = node.marks.iter().map(|m| m.as_str()).collect();
+            let label = if marks.is_empty() {
+                node_label(node)
+            } else {
+                format!("{} [{}]", node_label(node), marks.join(", "))
+            };
+            let _ = writeln!(out, "{indent}c{}[\"{}\"]", node.cell, mermaid_text(&label));
+        }
+        if !stage.title.is_empty() {
+            out.push_str("  end\n");
+        }
+    }
+    for u in &graph.undefined {
+        let _ = writeln!(
+            out,
+            "  u_{}((\"{} (bound nowhere)\"))",
+            mermaid_id(&u.name),
+            mermaid_text(&u.name)
+        );
+    }
+    let mut backwards = Vec::new();
+    let mut link = 0;
+    for edge in &graph.edges {
+        let label = mermaid_text(&names_label(&edge.names));
+        if edge.backwards {
+            let _ = writeln!(out, "  c{} -. \"{label}\" .-> c{}", edge.from, edge.to);
+            backwards.push(link);
+        } else {
+            let _ = writeln!(out, "  c{} -- \"{label}\" --> c{}", edge.from, edge.to);
+        }
+        link += 1;
+    }
+    for u in &graph.undefined {
+        for reader in &u.readers {
+            let _ = writeln!(out, "  u_{} -.-> c{reader}", mermaid_id(&u.name));
+            backwards.push(link);
+            link += 1;
+        }
+    }
+    out.push_str("  classDef neverrun stroke-dasharray: 5 5;\n");
+    out.push_str("  classDef outoforder fill:#fde2c8,stroke:#d9822b;\n");
+    out.push_str("  classDef mutates fill:#f9d0d0,stroke:#c23030;\n");
+    out.push_str("  classDef unused fill:#eeeeee,stroke:#999999,color:#666666;\n");
+    out.push_str("  classDef undefined fill:#f9d0d0,stroke:#c23030;\n");
+    for node in &graph.nodes {
+        for mark in &node.marks {
+            let class = match mark {
+                Mark::NeverRun => "neverrun",
+                Mark::OutOfOrder => "outoforder",
+                Mark::MutatesShared => "mutates",
+                Mark::Unused => "unused",
+            };
+            let _ = writeln!(out, "  class c{} {class};", node.cell);
+        }
+    }
+    for u in &graph.undefined {
+        let _ = writeln!(out, "  class u_{} undefined;", mermaid_id(&u.name));
+    }
+    for link in backwards {
+        let _ = writeln!(out, "  linkStyle {link} stroke:#c23030;");
+    }
+    out
+}
+
+fn mermaid_id(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn dot_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace(['\n', '\r'], " ")
+}
+
+/// The graph in Graphviz DOT, with a legend.
+pub fn to_dot(graph: &Graph) -> String {
+    let mut out = String::from(
+        "digraph notebook {\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
+    );
+    for (i, stage) in graph.stages.iter().enumerate() {
+        let indent = if stage.title.is_empty() {
+            "  "
+        } else {
+            let _ = writeln!(
+                out,
+                "  subgraph cluster_{i} {{\n    label=\"{}\";\n    style=rounded;",
+                dot_text(&stage.title)
+            );
+            "    "
+        };
+        for &n in &stage.nodes {
+            let node = &graph.nodes[n];
+            let mut attributes = vec![format!("label=\"{}\"", dot_text(&node_label(node)))];
+            for mark in &node.marks {
+                attributes.push(
+                    match mark {
+                        Mark::NeverRun => "style=\"rounded,dashed\"",
+                        Mark::OutOfOrder => "fillcolor=\"#fde2c8\"",
+                        Mark::MutatesShared => "color=\"#c23030\", penwidth=2",
+                        Mark::Unused => "fillcolor=\"#eeeeee\", fontcolor=\"#666666\"",
+                    }
+                    .to_string(),
+                );
+            }
+            let _ = writeln!(out, "{indent}c{} [{}];", node.cell, attributes.join(", "));
+        }
+        if !stage.title.is_empty() {
+            out.push_str("  }\n");
+        }
+    }
+    for u in &graph.undefined {
+        let _ = writeln!(
+            out,
+            "  \"u_{}\" [shape=ellipse, fillcolor=\"#f9d0d0\", label=\"{} (bound nowhere)\"];",
+            dot_text(&u.name),
+            dot_text(&u.name)
+        );
+        for reader in &u.readers {
+            let _ = writeln!(
+                out,
+                "  \"u_{}\" -> c{reader} [style=dashed, color=\"#c23030\"];",
+                dot_text(&u.name)
+            );
+        }
+    }
+    for edge in &graph.edges {
+        let label = dot_text(&names_label(&edge.names));
+        if edge.backwards {
+            let _ = writeln!(
+                out,
+                "  c{} -> c{} [label=\"{label}\", style=dashed, color=\"#c23030\", fontcolor=\"#c23030\"];",
+                edge.from, edge.to
+            );
+        } else {
+            let _ = writeln!(out, "  c{} -> c{} [label=\"{label}\"];", edge.from, edge.to);
+        }
+    }
+    out.push_str("  subgraph cluster_legend {\n    label=\"legend\";\n    style=dashed;\n");
+    let legend: Vec<String> = [
+        Mark::NeverRun,
+        Mark::OutOfOrder,
+        Mark::MutatesShared,
+        Mark::Unused,
+    ]
+    .iter()
+    .map(|m| format!("{}: {}", m.as_str(), m.legend()))
+    .chain([
+        "dashed red edge: read before it is bound (runs backwards)".to_string(),
+        "red ellipse: a name read but bound by no cell (kernel-only state)".to_string(),
+    ])
+    .collect();
+    let _ = writeln!(
+        out,
+        "    legend [shape=note, fillcolor=\"#ffffe0\", label=\"{}\\l\"];\n  }}",
+        legend
+            .iter()
+            .map(|l| dot_text(l))
+            .collect::<Vec<_>>()
+            .join("\\l")
+    );
+    out.push_str("}\n");
+    out
+}
+
+/// The legend, for the Mermaid output (which has no notes) and for the docs.
+pub fn legend() -> String {
+    let mut out = String::new();
+    for mark in [
+        Mark::NeverRun,
+        Mark::OutOfOrder,
+        Mark::MutatesShared,
+        Mark::Unused,
+    ] {
+        let _ = writeln!(out, "- `{}`: {}", mark.as_str(), mark.legend());
+    }
+    out.push_str("- dotted red edge: read before it is bound (runs backwards)\n");
+    out.push_str("- round red node: a name read but bound by no cell (kernel-only state)\n");
+    out
+}
