@@ -145,3 +145,31 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+#[cfg(unix)]
+fn unreadable_inputs_are_errors_and_never_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.ipynb");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let broken = dir.path().join("broken.ipynb");
+    std::fs::write(&broken, "{").unwrap();
+    let good = fixtures().join("graph/marks.ipynb");
+    let run = nblint(&[
+        "graph",
+        fifo.to_str().unwrap(),
+        broken.to_str().unwrap(),
+        dir.path().join("missing.ipynb").to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("fifo.ipynb: not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("broken.ipynb: "), "{}", run.stderr);
+    assert!(run.stderr.contains("missing.ipynb: "), "{}", run.stderr);
+    assert!(run.stdout.contains("flowchart TD"), "{}", run.stdout);
+}

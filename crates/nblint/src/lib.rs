@@ -671,11 +671,22 @@ fn draw(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     let mut documents = serde_json::Map::new();
     let mut failed = false;
     for path in &args.notebooks {
-        let loaded = std::fs::read(path)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                nblint_notebook::Notebook::from_bytes(&bytes).map_err(|e| e.to_string())
-            });
+        // Only regular files, and none larger than `check` reads: a FIFO would block the read.
+        let loaded = match std::fs::metadata(path) {
+            Ok(metadata) if !metadata.is_file() => {
+                Err("not a regular file; nblint reads notebook files".to_string())
+            }
+            Ok(metadata) if metadata.len() > nblint_engine::lint::MAX_FILE_SIZE => Err(format!(
+                "larger than the {} MiB nblint reads",
+                nblint_engine::lint::MAX_FILE_SIZE / (1024 * 1024)
+            )),
+            Ok(_) => std::fs::read(path)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    nblint_notebook::Notebook::from_bytes(&bytes).map_err(|e| e.to_string())
+                }),
+            Err(err) => Err(err.to_string()),
+        };
         let notebook = match loaded {
             Ok(notebook) => notebook,
             Err(err) => {
