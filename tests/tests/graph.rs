@@ -1,7 +1,7 @@
 //! `nblint graph`: the three formats snapshotted on a notebook with every mark, DOT accepted by
 //! Graphviz, Mermaid within the flowchart grammar, and every corpus notebook drawn.
 
-use nblint_tests::{fixtures, nblint, shared};
+use nblint_tests::{fixtures, nblint, notebooks_under, shared};
 
 fn draw(format: &str) -> String {
     let path = fixtures().join("graph/marks.ipynb");
@@ -113,8 +113,7 @@ fn every_corpus_notebook_is_drawn() {
     let Some(dev) = shared("corpus/dev") else {
         return;
     };
-    let mut notebooks: Vec<_> = walk(&dev);
-    notebooks.sort();
+    let notebooks = notebooks_under(&dev);
     let args: Vec<String> = ["graph", "--format", "json"]
         .iter()
         .map(|s| s.to_string())
@@ -131,19 +130,6 @@ fn every_corpus_notebook_is_drawn() {
     assert_eq!(errors, 5, "{}", run.stderr);
     let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(value.as_object().unwrap().len(), notebooks.len() - 5);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else if path.extension().is_some_and(|e| e == "ipynb") {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nblint_tests::shared;
+use nblint_tests::{notebooks_under, shared};
 
 /// The `nblint` binary cargo built for this test run, beside the test executable.
 fn binary() -> Option<PathBuf> {
@@ -19,28 +19,13 @@ fn binary() -> Option<PathBuf> {
 
 fn copy_notebooks(from: &Path, to: &Path, limit: usize) -> Vec<String> {
     let mut names = Vec::new();
-    let mut files: Vec<PathBuf> = walk(from);
-    files.sort();
-    for (i, file) in files.into_iter().take(limit).enumerate() {
+    for (i, file) in notebooks_under(from).into_iter().take(limit).enumerate() {
         let name = format!("{i:03}.ipynb");
         // The corpus is read-only; the copies must not be.
         std::fs::write(to.join(&name), std::fs::read(&file).unwrap()).unwrap();
         names.push(name);
     }
     names
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else if path.extension().is_some_and(|e| e == "ipynb") {
-            out.push(path);
-        }
-    }
-    out
 }
 
 fn fix(binary: &Path, dir: &Path) -> std::process::Child {

@@ -267,6 +267,33 @@ pub fn method_mutation(method: &str, inplace: bool) -> Option<bool> {
         .map(|(_, repeats)| *repeats)
 }
 
+/// The words of an identifier or key, lower case: `dbPassword` and `db_password` give `db`,
+/// `password`; `XTest` gives `xtest`. Shared by the rules that read names (credential names,
+/// test-data names).
+pub fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -791,29 +791,7 @@ fn random_value(value: &str) -> bool {
 }
 
 /// The words of an identifier or key: `dbPassword` and `db_password` give `db`, `password`.
-pub fn words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            previous_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && previous_lower && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        current.extend(c.to_lowercase());
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
-}
+pub use nblint_engine::semantic::names::words;
 
 /// Whether a name says it holds a credential: one of its words (split at `_`, `-`, `.` and
 /// case changes) is `password` (or ends with it: `pgpassword`), `passwd`, `pwd`, `pw`,

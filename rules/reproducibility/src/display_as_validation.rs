@@ -1,7 +1,9 @@
 use nblint_engine::ruff_python_ast::{Expr, Stmt};
-use nblint_engine::ruff_text_size::{Ranged, TextRange};
+use nblint_engine::ruff_text_size::Ranged;
 use nblint_engine::semantic::{Analysis, EventKind};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
+
+use crate::quoted;
 
 declare_rule! {
     /// ## What it does
@@ -85,7 +87,7 @@ impl Rule for DisplayAsValidation {
                     }
             });
             let Some(changed) = changed else { continue };
-            let shown = text(
+            let shown = quoted(
                 &checker.notebook.cells[index].source,
                 statement.value.range(),
             );
@@ -156,15 +158,5 @@ fn frame<'e>(expr: &'e Expr, display: &str) -> Option<&'e str> {
             _ => None,
         },
         _ => None,
-    }
-}
-
-fn text(source: &str, range: TextRange) -> String {
-    let text = source.get(range.to_std_range()).unwrap_or("");
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() > 40 {
-        format!("`{}...`", text.chars().take(37).collect::<String>())
-    } else {
-        format!("`{text}`")
     }
 }

@@ -20,7 +20,9 @@ use nblint_engine::ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange};
 use nblint_engine::{Checker, Diagnostic, RuleMeta, Span};
 
-use crate::ReproducibilityOptions;
+use nblint_engine::semantic::names::words;
+
+use crate::{quoted, ReproducibilityOptions};
 
 /// Which rule a finding of the pass belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -459,27 +461,6 @@ const MODEL_PACKAGES: &[&str] = &[
 
 const TRAIN_WORDS: &[&str] = &["train", "training", "trn", "tr"];
 
-/// The words of a name: `X_test` → `x`, `test`; `testDF` → `test`, `df`; `xtest` → `x`,
-/// `test` (a leading `x` or `y` before a known word).
-fn words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    for part in name.split('_') {
-        let mut current = String::new();
-        let mut previous_lower = false;
-        for c in part.chars() {
-            if c.is_uppercase() && previous_lower && !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            previous_lower = c.is_lowercase() || c.is_ascii_digit();
-            current.extend(c.to_lowercase());
-        }
-        if !current.is_empty() {
-            words.push(current);
-        }
-    }
-    words
-}
-
 fn has_word(name: &str, list: &[impl AsRef<str>]) -> bool {
     let found = |word: &str| list.iter().any(|w| w.as_ref() == word);
     words(name).iter().any(|word| {
@@ -526,14 +507,7 @@ impl Flow<'_, '_> {
 
     /// The source of an expression, shortened for a message.
     fn text(&self, range: TextRange) -> String {
-        let text = self.source().get(range.to_std_range()).unwrap_or("");
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if text.chars().count() > 40 {
-            let short: String = text.chars().take(37).collect();
-            format!("`{short}...`")
-        } else {
-            format!("`{text}`")
-        }
+        quoted(self.source(), range)
     }
 
     fn fresh(&mut self) -> u32 {

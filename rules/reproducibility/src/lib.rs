@@ -23,7 +23,19 @@ pub use overlap_leakage::OverlapLeakage;
 pub use preprocessing_leakage::PreprocessingLeakage;
 pub use unseeded_randomness::UnseededRandomness;
 
+use nblint_engine::ruff_text_size::TextRange;
 use nblint_engine::{declare_options, rules, Family, OptionsDecl};
+
+/// Source text for a message, in backticks, on one line, shortened past 40 characters.
+pub(crate) fn quoted(source: &str, range: TextRange) -> String {
+    let text = source.get(range.to_std_range()).unwrap_or("");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > 40 {
+        format!("`{}...`", text.chars().take(37).collect::<String>())
+    } else {
+        format!("`{text}`")
+    }
+}
 
 /// The family's configuration table: `[reproducibility]`.
 pub const NAME: &str = "reproducibility";
