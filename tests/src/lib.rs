@@ -33,6 +33,15 @@ pub fn nblint(args: &[&str]) -> Run {
     }
 }
 
+/// The `nblint` binary cargo built for this test run, beside the test executable, for tests
+/// that need a separate process (to kill it, or to run it in another namespace).
+pub fn binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?.parent()?;
+    let path = dir.join(format!("nblint{}", std::env::consts::EXE_SUFFIX));
+    path.exists().then_some(path)
+}
+
 /// The directory of the hand-written fixture notebooks, relative to the package (the test's
 /// working directory), so that paths in snapshots are stable.
 pub fn fixtures() -> &'static Path {

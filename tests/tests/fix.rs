@@ -2,7 +2,7 @@
 //! atomically; notebooks with nothing to fix are never written; a second run changes nothing;
 //! fixed notebooks are valid nbformat; the corpus survives `--fix --unsafe-fixes`.
 
-use nblint_tests::{broken_cells, nbformat_errors, nblint, notebooks_under, shared};
+use nblint_tests::{binary, broken_cells, nbformat_errors, nblint, notebooks_under, shared};
 use serde_json::{json, Value};
 
 /// A notebook with a password and an OpenAI key written in a cell, a token printed into an
@@ -123,6 +123,90 @@ fn read_only_notebooks_are_errors_and_stay_as_they_were() {
         run.stderr
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), leaky_notebook());
+}
+
+/// A rename that fails (the notebook is immutable, so even root cannot replace it): the run
+/// names the notebook and the reason, exits 2, and the original and its directory are as
+/// they were. Skips where `chattr +i` is not available.
+#[test]
+fn a_failed_rename_is_reported_and_the_original_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leaky.ipynb");
+    std::fs::write(&path, leaky_notebook()).unwrap();
+    let chattr = |flag: &str| {
+        std::process::Command::new("chattr")
+            .args([flag, path.to_str().unwrap()])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !chattr("+i") {
+        println!("skipped: `chattr +i` is not available here");
+        return;
+    }
+    let run = check(&path, &["--fix"]);
+    chattr("-i");
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("leaky.ipynb: cannot write the fixes"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), leaky_notebook());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// A full disk: the notebook sits on a 64 KiB tmpfs filled to the last byte, so the fixed copy
+/// cannot be written. The run names the notebook and the reason, the original is intact and
+/// no temporary file stays. The tmpfs is mounted in a user and mount namespace (`unshare`);
+/// the test skips where that is not allowed.
+#[test]
+fn a_full_disk_is_reported_and_the_original_stays() {
+    let Some(binary) = binary() else {
+        println!("skipped: the nblint binary was not built beside the tests");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("leaky.ipynb"), leaky_notebook()).unwrap();
+    std::fs::create_dir(dir.path().join("mnt")).unwrap();
+    let script = r#"
+        mount -t tmpfs -o size=64k tmpfs "$DIR/mnt" || exit 99
+        cp "$DIR/leaky.ipynb" "$DIR/mnt/leaky.ipynb"
+        head -c 1000000 /dev/zero > "$DIR/mnt/filler" 2>/dev/null
+        "$NBLINT" check --no-cache --select NB4 --fix --output-format concise "$DIR/mnt/leaky.ipynb"
+        echo "status=$?"
+        cmp "$DIR/leaky.ipynb" "$DIR/mnt/leaky.ipynb" && echo intact
+        ls -A "$DIR/mnt"
+    "#;
+    let Ok(out) = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c", script])
+        .env("DIR", dir.path())
+        .env("NBLINT", &binary)
+        .output()
+    else {
+        println!("skipped: `unshare` is not available here");
+        return;
+    };
+    if !out.status.success() {
+        println!(
+            "skipped: cannot mount a tmpfs in a new namespace here: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("status=2"), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("leaky.ipynb: cannot write the fixes: No space left on device"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("intact"), "{stdout}");
+    let files: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| *l != "intact")
+        .skip(1)
+        .collect();
+    assert_eq!(files, ["filler", "leaky.ipynb"], "{stdout}");
 }
 
 fn valid_nbformat(notebook: &Value) {

@@ -7,15 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nblint_tests::{notebooks_under, shared};
-
-/// The `nblint` binary cargo built for this test run, beside the test executable.
-fn binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?;
-    let path = dir.join(format!("nblint{}", std::env::consts::EXE_SUFFIX));
-    path.exists().then_some(path)
-}
+use nblint_tests::{binary, notebooks_under, shared};
 
 fn copy_notebooks(from: &Path, to: &Path, limit: usize) -> Vec<String> {
     let mut names = Vec::new();

@@ -816,7 +816,28 @@ fn string_json(text: &str, ensure_ascii: bool) -> String {
 /// Writes `text` to `path` atomically: a temporary file in the same directory, flushed to
 /// disk, given the original's permissions, then renamed over it. A crash leaves the original
 /// or the new notebook, never half of one; of two concurrent writers the last rename wins.
+/// A notebook reached through a symbolic link is written where the link points, and the link
+/// stays a link. When any step fails (a full disk, a failed rename) the original is untouched
+/// and the temporary file is removed.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    write_atomic_with(path, text, |temp, target| {
+        temp.persist(target).map(drop).map_err(|e| e.error)
+    })
+}
+
+/// [`write_atomic`] with the final rename given, so that its failure can be tested.
+fn write_atomic_with(
+    path: &Path,
+    text: &str,
+    persist: impl FnOnce(tempfile::NamedTempFile, &Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let resolved;
+    let path = if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        resolved = std::fs::canonicalize(path)?;
+        resolved.as_path()
+    } else {
+        path
+    };
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -835,8 +856,7 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     temp.write_all(text.as_bytes())?;
     temp.as_file().sync_all()?;
     std::fs::set_permissions(temp.path(), permissions)?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    persist(temp, path)
 }
 
 #[cfg(test)]
@@ -1233,5 +1253,44 @@ mod tests {
         let error = write_atomic(&path, "newer").unwrap_err();
         assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_failed_rename_leaves_the_original_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.ipynb");
+        std::fs::write(&path, "old").unwrap();
+        let error = write_atomic_with(&path, "new", |_temp, _target| {
+            Err(std::io::Error::other("rename refused"))
+        })
+        .unwrap_err();
+        assert_eq!(error.to_string(), "rename refused");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["n.ipynb"], "the temporary file is removed");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_notebook_is_written_where_the_link_points() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        let real = dir.path().join("real/n.ipynb");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.ipynb");
+        std::os::unix::fs::symlink("real/n.ipynb", &link).unwrap();
+        write_atomic(&link, "new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("real")).unwrap().count(),
+            1
+        );
     }
 }
