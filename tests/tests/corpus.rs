@@ -82,6 +82,132 @@ fn dev_corpus_invalid_files_and_positions() {
     assert!(checked > 100, "only {checked} cell findings");
 }
 
+/// Every rule, over the whole dev corpus: each finding in a cell's source points at the text it
+/// is about. The flagged text is never empty nor padded with whitespace (syntax errors aside:
+/// the parser reports some at a line's end); a finding that quotes a name, literal or import
+/// quotes the flagged text itself; a secret is never printed whole; and the raw-file position
+/// of a finding on one line holds exactly the flagged text, as JSON.
+#[test]
+fn dev_corpus_every_finding_points_at_the_flagged_text() {
+    let Some(dev) = shared("corpus/dev") else {
+        return;
+    };
+    let run = nblint(&[
+        "check",
+        dev.to_str().unwrap(),
+        "--select",
+        "ALL",
+        "--output-format",
+        "json",
+        "--exit-zero",
+    ]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let mut files: std::collections::HashMap<String, (String, nblint_notebook::Notebook)> =
+        std::collections::HashMap::new();
+    let (mut checked, mut raw_checked) = (0, 0);
+    let mut codes = BTreeSet::new();
+    for finding in findings
+        .iter()
+        .filter(|f| !f["cell"].is_null() && f["output"].is_null() && f["metadata"] == false)
+    {
+        let path = finding["path"].as_str().unwrap();
+        let code = finding["code"].as_str().unwrap();
+        let message = finding["message"].as_str().unwrap();
+        let (text, notebook) = files.entry(path.to_string()).or_insert_with(|| {
+            let text = std::fs::read_to_string(path).unwrap();
+            let notebook = nblint_notebook::Notebook::from_str(&text).unwrap();
+            (text, notebook)
+        });
+        let cell = finding["cell"].as_u64().unwrap() as usize;
+        assert!(cell >= 1 && cell <= notebook.cells.len(), "{finding}");
+        let source = &notebook.cells[cell - 1].source;
+        let lines = nblint_notebook::LineIndex::new(source);
+        let offset = |line: &str, column: &str| {
+            let position = nblint_notebook::Position {
+                line: finding[line].as_u64().unwrap() as usize,
+                column: finding[column].as_u64().unwrap() as usize,
+            };
+            lines
+                .offset(source, position)
+                .unwrap_or_else(|| panic!("{path}: {position:?} is outside cell {cell}"))
+        };
+        let (start, end) = (offset("line", "column"), offset("end_line", "end_column"));
+        assert!(start <= end, "{finding}");
+        let flagged = &source[start..end];
+        let place = format!("{path} cell {cell}: {code} `{flagged}` ({message})");
+        if code != "NB002" {
+            assert!(!flagged.is_empty() || source.trim().is_empty(), "empty: {place}");
+            assert_eq!(flagged, flagged.trim(), "padded: {place}");
+        }
+        let quoted = message.split('`').nth(1).unwrap_or_default();
+        let shortened = quoted.trim_end_matches('…').trim_end_matches(" ...");
+        match code {
+            // A name, a number: the message quotes exactly the flagged text.
+            "NB104" | "NB105" | "NB106" | "NB201" | "NB202" => {
+                assert_eq!(quoted, flagged, "{place}")
+            }
+            // A path: the flagged literal holds it.
+            "NB301" | "NB302" | "NB303" => assert!(flagged.contains(quoted), "{place}"),
+            // An import or an install command: the message quotes its start.
+            "NB501" | "NB502" | "NB503" => {
+                let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert!(words(flagged).starts_with(&words(shortened)), "{place}")
+            }
+            // A call: the flagged callee is the quoted function, as it was imported.
+            "NB701" => {
+                let last = |s: &str| {
+                    let callee = s.split('(').next().unwrap_or_default();
+                    callee.rsplit('.').next().unwrap_or_default().to_string()
+                };
+                assert_eq!(last(flagged), last(quoted), "{place}")
+            }
+            // A secret: flagged, never printed whole.
+            "NB401" | "NB402" | "NB404" => {
+                assert!(!message.contains(flagged), "{place}")
+            }
+            _ => {}
+        }
+        codes.insert(code.to_string());
+        checked += 1;
+
+        // The raw position: on one line of the file, the JSON text there decodes to the
+        // flagged text.
+        let (Some(file_line), Some(file_end_line)) = (
+            finding["file_line"].as_u64(),
+            finding["file_end_line"].as_u64(),
+        ) else {
+            continue;
+        };
+        if file_line != file_end_line || finding["line"] != finding["end_line"] {
+            continue;
+        }
+        let raw_lines = nblint_notebook::LineIndex::new(text);
+        let at = |column: &str| {
+            raw_lines
+                .offset(
+                    text,
+                    nblint_notebook::Position {
+                        line: file_line as usize,
+                        column: finding[column].as_u64().unwrap() as usize,
+                    },
+                )
+                .unwrap_or_else(|| panic!("{place}: {column} is outside the file"))
+        };
+        let raw = &text[at("file_column")..at("file_end_column")];
+        let decoded: String = serde_json::from_str(&format!("\"{raw}\""))
+            .unwrap_or_else(|e| panic!("{place}: raw text `{raw}` is not JSON string text: {e}"));
+        assert_eq!(decoded, flagged, "{place}");
+        raw_checked += 1;
+    }
+    println!(
+        "{checked} cell findings of {} rules checked, {raw_checked} at their raw position",
+        codes.len()
+    );
+    assert!(codes.len() >= 20, "{codes:?}");
+}
+
 #[test]
 fn ruff_fixtures_never_crash() {
     let Some(fixtures) = shared("corpus/ruff-fixtures") else {

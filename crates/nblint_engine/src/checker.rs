@@ -92,12 +92,10 @@ impl<'a> Checker<'a> {
         self.settings.options::<T>()
     }
 
-    /// A span for a whole cell: its first line (empty at the start of an empty cell).
+    /// A span for a whole cell: its first line with text, without the whitespace around it
+    /// (empty at the start of a cell of blank lines).
     pub fn cell_span(&self, cell: usize) -> Span {
-        let source = &self.notebook.cells[cell].source;
-        let end = source.find(['\n', '\r']).unwrap_or(source.len());
-        let end = TextSize::try_from(end).unwrap_or_default();
-        Span::cell(cell, TextRange::new(TextSize::default(), end))
+        Span::cell(cell, head_range(&self.notebook.cells[cell].source))
     }
 
     /// A name for `value` that fixes made in this lint of the notebook can share: `base`, or
@@ -261,8 +259,22 @@ impl<'ast> SourceOrderVisitor<'ast> for Walker<'_, '_> {
 
 #[cfg(test)]
 mod tests {
+    use super::head_range;
     use std::path::Path;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_cell_is_pointed_at_by_its_first_line_with_text() {
+        let text = |source: &str| {
+            let range = head_range(source);
+            source[usize::from(range.start())..usize::from(range.end())].to_string()
+        };
+        assert_eq!(text("x = 1\ny = 2"), "x = 1");
+        assert_eq!(text("%%bash \necho"), "%%bash");
+        assert_eq!(text("\n\n  # TODO 1  \r\nx"), "# TODO 1");
+        assert_eq!(text("\r\n\t\r\n"), "");
+        assert_eq!(text(""), "");
+    }
 
     use nblint_notebook::{parse_cell, Notebook};
     use ruff_python_ast::{Expr, Stmt};
@@ -349,4 +361,21 @@ mod tests {
         // `x = 1`, `if`, `y = ...` in cell 1 and the escape command in cell 5.
         assert_eq!(STMTS.load(Ordering::Relaxed), 4);
     }
+}
+
+/// The first line of `source` with text, trimmed: what a finding about a whole cell points at.
+fn head_range(source: &str) -> TextRange {
+    let mut start = 0;
+    for line in source.split_inclusive(['\n', '\r']) {
+        let text = line.trim_end_matches(['\n', '\r']);
+        let trimmed = text.trim_start();
+        if !trimmed.is_empty() {
+            let from = start + text.len() - trimmed.len();
+            let to = from + trimmed.trim_end().len();
+            let size = |n: usize| TextSize::try_from(n).unwrap_or_default();
+            return TextRange::new(size(from), size(to));
+        }
+        start += line.len();
+    }
+    TextRange::default()
 }

@@ -65,7 +65,7 @@ impl Rule for InlineInstall {
                 let lead = text.len() - text.trim_start().len();
                 let range = TextRange::new(
                     TextSize::try_from(start + lead).unwrap_or_default(),
-                    TextSize::try_from(start + text.len()).unwrap_or_default(),
+                    TextSize::try_from(start + text.trim_end().len()).unwrap_or_default(),
                 );
                 let command: String = text.trim().chars().take(60).collect();
                 let ellipsis = if text.trim().chars().count() > 60 {

@@ -262,6 +262,7 @@ impl AstRule for UnseededRandomness {
                     report(
                         checker,
                         call,
+                        attribute.attr.range(),
                         "`.sample(...)` draws different rows on every run",
                         true,
                     );
@@ -296,7 +297,11 @@ impl AstRule for UnseededRandomness {
                 report(
                     checker,
                     call,
-                    &format!("`{name}` draws without a seed: no cell above calls `{seed}`"),
+                    call.func.range(),
+                    &format!(
+                        "{} draws without a seed: no cell above calls `{seed}`",
+                        callee(checker, call, &name)
+                    ),
                     false,
                 );
             }
@@ -307,7 +312,11 @@ impl AstRule for UnseededRandomness {
                 report(
                     checker,
                     call,
-                    &format!("`{name}()` makes a generator without a seed"),
+                    call.func.range(),
+                    &format!(
+                        "{} makes a generator without a seed",
+                        callee(checker, call, &name)
+                    ),
                     false,
                 );
             }
@@ -324,16 +333,33 @@ impl AstRule for UnseededRandomness {
             report(
                 checker,
                 call,
-                &format!("`{short}` is called without `random_state`: it changes on every run"),
+                call.func.range(),
+                &format!(
+                    "{} is called without `random_state`: it changes on every run",
+                    callee(checker, call, short)
+                ),
                 true,
             );
         }
     }
 }
 
-fn report(checker: &Checker<'_>, call: &ExprCall, message: &str, fixable: bool) {
+/// The called function for a message: `` `name` ``, or `` `alias` (`name`) `` when the cell
+/// calls it by another name (`RF` for `RandomForestClassifier`).
+fn callee(checker: &Checker<'_>, call: &ExprCall, name: &str) -> String {
+    let written = checker.source()[call.func.range()].to_string();
+    let last = |s: &str| s.rsplit('.').next().unwrap_or_default().to_string();
+    if last(&written) == last(name) || written.contains(['\n', '\r']) {
+        format!("`{name}`")
+    } else {
+        format!("`{written}` (`{name}`)")
+    }
+}
+
+/// Reports `call`, pointing at `at` (the callee, or a method's name).
+fn report(checker: &Checker<'_>, call: &ExprCall, at: TextRange, message: &str, fixable: bool) {
     let cell = checker.cell_index();
-    let mut diagnostic = Diagnostic::new(&UnseededRandomness::META, Span::cell(cell, call.func.range()), message)
+    let mut diagnostic = Diagnostic::new(&UnseededRandomness::META, Span::cell(cell, at), message)
         .with_help("seed it: `random_state=SEED` (a constant in the parameters cell), or a seed call in the first cells");
     if fixable {
         if let Some(fix) = random_state_fix(checker, call) {
