@@ -138,7 +138,10 @@ fn dev_corpus_every_finding_points_at_the_flagged_text() {
         let flagged = &source[start..end];
         let place = format!("{path} cell {cell}: {code} `{flagged}` ({message})");
         if code != "NB002" {
-            assert!(!flagged.is_empty() || source.trim().is_empty(), "empty: {place}");
+            assert!(
+                !flagged.is_empty() || source.trim().is_empty(),
+                "empty: {place}"
+            );
             assert_eq!(flagged, flagged.trim(), "padded: {place}");
         }
         let quoted = message.split('`').nth(1).unwrap_or_default();

@@ -365,26 +365,83 @@ fn several_outputs_in_one_run_and_statistics() {
     insta::assert_snapshot!("statistics", run.stdout);
 }
 
-/// The corpus's notebooks all render in every format without an error.
+/// The whole corpus, every rule, every format in one run: each machine format parses (SARIF
+/// validates), each finding appears in each format, and the text formats name every file with
+/// a finding.
 #[test]
 fn every_format_renders_the_corpus() {
     let Some(dev) = shared("corpus/dev") else {
         return;
     };
-    let sample: Vec<String> = notebooks_under(&dev)
-        .into_iter()
-        .step_by(20)
-        .map(|p| p.display().to_string())
+    let dir = tempfile::tempdir().unwrap();
+    let formats = [
+        "json",
+        "json-lines",
+        "sarif",
+        "github",
+        "gitlab",
+        "junit",
+        "rdjson",
+        "full",
+        "concise",
+    ];
+    let outputs: Vec<String> = formats
+        .iter()
+        .map(|f| format!("{f}={}", dir.path().join(f).display()))
         .collect();
-    for format in ["github", "gitlab", "junit", "rdjson", "json-lines"] {
-        let mut args = vec!["check", "--exit-zero", "--output-format", format];
-        args.extend(sample.iter().map(String::as_str));
-        let run = nblint(&args);
-        assert_eq!(run.status, 0, "{format}: {}", run.stderr);
-        match format {
-            "gitlab" | "rdjson" => drop(serde_json::from_str::<Value>(&run.stdout).unwrap()),
-            "junit" => drop(roxmltree::Document::parse(&run.stdout).unwrap()),
-            _ => {}
-        }
+    let mut args = vec!["check", "--exit-zero", "--select", "ALL", "--quiet"];
+    for output in &outputs {
+        args.extend(["--output", output.as_str()]);
+    }
+    args.push(dev.to_str().unwrap());
+    let run = nblint(&args);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let read = |format: &str| std::fs::read_to_string(dir.path().join(format)).unwrap();
+    let findings: Vec<Value> = serde_json::from_str(&read("json")).unwrap();
+    let count = findings.len();
+    assert!(count > 5000, "{count}");
+    let lines: Vec<Value> = read("json-lines")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines, findings);
+    let sarif: Value = serde_json::from_str(&read("sarif")).unwrap();
+    if let Some(errors) = sarif_schema_errors(&sarif) {
+        assert!(errors.is_empty(), "{:#?}", &errors[..errors.len().min(5)]);
+    }
+    // Code scanning shows 5,000 results per run: SARIF holds the first 5,000 and says so.
+    let results = sarif["runs"][0]["results"].as_array().unwrap().len();
+    assert_eq!(results, count.min(5_000));
+    let notice = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+    assert!(
+        notice["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(&format!("{count} findings"))),
+        "{notice}"
+    );
+    let gitlab: Value = serde_json::from_str(&read("gitlab")).unwrap();
+    assert_eq!(gitlab.as_array().unwrap().len(), count);
+    let rdjson: Value = serde_json::from_str(&read("rdjson")).unwrap();
+    assert_eq!(rdjson["diagnostics"].as_array().unwrap().len(), count);
+    let junit = read("junit");
+    let xml = roxmltree::Document::parse(&junit).unwrap();
+    let cases = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
+    assert_eq!(cases, count);
+    let github = read("github");
+    assert_eq!(
+        github.lines().filter(|l| l.starts_with("::")).count(),
+        count
+    );
+    let concise = read("concise");
+    let full = read("full");
+    let names: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    for name in names {
+        assert!(concise.contains(name) && full.contains(name), "{name}");
     }
 }

@@ -158,6 +158,10 @@ pub fn write(
         .without_primary_span_start()
         .with_context_lines(CONTEXT_LINES)
         .with_width(WIDTH)
+        // Paths and code are never broken: lines wrap at spaces only.
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_links(false)
         .without_syntax_highlighting();
     for report in reports {
