@@ -257,6 +257,23 @@ impl<'ast> SourceOrderVisitor<'ast> for Walker<'_, '_> {
     }
 }
 
+/// The first line of `source` with text, trimmed: what a finding about a whole cell points at.
+fn head_range(source: &str) -> TextRange {
+    let mut start = 0;
+    for line in source.split_inclusive(['\n', '\r']) {
+        let text = line.trim_end_matches(['\n', '\r']);
+        let trimmed = text.trim_start();
+        if !trimmed.is_empty() {
+            let from = start + text.len() - trimmed.len();
+            let to = from + trimmed.trim_end().len();
+            let size = |n: usize| TextSize::try_from(n).unwrap_or_default();
+            return TextRange::new(size(from), size(to));
+        }
+        start += line.len();
+    }
+    TextRange::default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::head_range;
@@ -361,21 +378,4 @@ mod tests {
         // `x = 1`, `if`, `y = ...` in cell 1 and the escape command in cell 5.
         assert_eq!(STMTS.load(Ordering::Relaxed), 4);
     }
-}
-
-/// The first line of `source` with text, trimmed: what a finding about a whole cell points at.
-fn head_range(source: &str) -> TextRange {
-    let mut start = 0;
-    for line in source.split_inclusive(['\n', '\r']) {
-        let text = line.trim_end_matches(['\n', '\r']);
-        let trimmed = text.trim_start();
-        if !trimmed.is_empty() {
-            let from = start + text.len() - trimmed.len();
-            let to = from + trimmed.trim_end().len();
-            let size = |n: usize| TextSize::try_from(n).unwrap_or_default();
-            return TextRange::new(size(from), size(to));
-        }
-        start += line.len();
-    }
-    TextRange::default()
 }
