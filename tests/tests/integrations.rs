@@ -3,7 +3,7 @@
 //! JUnit XML, reviewdog's rdjson and JSON lines, each a snapshot over fixtures with findings
 //! in sources (with fixes), outputs and metadata; several outputs in one run; `--statistics`.
 
-use nblint_tests::{nblint, notebooks_under, shared};
+use nblint_tests::{nblint, shared};
 use serde_json::Value;
 
 /// Fixtures with findings in cell sources (with fixes), outputs and metadata.
