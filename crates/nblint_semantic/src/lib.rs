@@ -45,8 +45,13 @@ pub struct SemanticIndex {
     pub unknown_bindings: Vec<(usize, TextRange)>,
     /// The kernel is Python 2: its builtins (`xrange`, `unicode`) are known names.
     pub python2: bool,
-    /// The `global` assignments and in-place changes each module-level call performs.
+    /// The `global` assignments and in-place changes each module-level call performs, in
+    /// document order (by cell, then by the call's start).
     pub call_writes: Vec<CallWrite>,
+    /// Every name some import binds, for [`SemanticIndex::is_imported`].
+    imported: std::collections::HashSet<Name>,
+    /// Every name some cell binds at module level, for [`SemanticIndex::binds`].
+    bound: std::collections::HashSet<Name>,
 }
 
 /// How much of a cell the index could read.
@@ -213,6 +218,25 @@ impl SemanticIndex {
         let mut index = builder::build(notebook, cells, run_target);
         index.python2 = is_python2(notebook);
         index.resolve();
+        index.call_writes.sort_by_key(|w| (w.cell, w.call.start()));
+        index.imported = index
+            .all_events()
+            .filter(|(_, e)| {
+                matches!(
+                    e.kind,
+                    EventKind::Bind(Binding {
+                        kind: BindKind::Import,
+                        ..
+                    })
+                )
+            })
+            .map(|(_, e)| e.name.clone())
+            .collect();
+        index.bound = index
+            .all_events()
+            .filter(|(_, e)| matches!(e.kind, EventKind::Bind(_)))
+            .map(|(_, e)| e.name.clone())
+            .collect();
         index
     }
 
@@ -257,22 +281,12 @@ impl SemanticIndex {
 
     /// Whether any cell binds the name at module level, by any kind of binding.
     pub fn binds(&self, name: &str) -> bool {
-        self.all_events()
-            .any(|(_, e)| e.name.as_str() == name && matches!(e.kind, EventKind::Bind(_)))
+        self.bound.contains(name)
     }
 
     /// Whether any cell binds the name with an import.
     pub fn is_imported(&self, name: &str) -> bool {
-        self.all_events().any(|(_, e)| {
-            e.name.as_str() == name
-                && matches!(
-                    e.kind,
-                    EventKind::Bind(Binding {
-                        kind: BindKind::Import,
-                        ..
-                    })
-                )
-        })
+        self.imported.contains(name)
     }
 
     /// Expands calls into reads of the called functions' free names and sets every read's
@@ -320,6 +334,15 @@ impl SemanticIndex {
             .map(|(f, referenced)| (!f.writes.is_empty() || !f.mutations.is_empty()) && !referenced)
             .collect();
 
+        // The definition-time bindings of globals that calls perform instead.
+        let performed_by_calls: std::collections::HashSet<(usize, &Name, TextRange)> = self
+            .functions
+            .iter()
+            .zip(&at_calls)
+            .filter(|(_, at_calls)| **at_calls)
+            .flat_map(|(f, _)| f.writes.iter().map(move |(n, r, _)| (f.cell, n, *r)))
+            .collect();
+
         // Pass 1: expand calls, tracking which function each name holds at each point.
         let mut holds: HashMap<Name, FunctionId> = HashMap::new();
         let mut call_writes = Vec::new();
@@ -332,14 +355,7 @@ impl SemanticIndex {
                     EventKind::Bind(Binding {
                         kind: BindKind::Global,
                         ..
-                    }) if self.functions.iter().enumerate().any(|(id, f)| {
-                        at_calls[id]
-                            && f.cell == cell
-                            && f.writes
-                                .iter()
-                                .any(|(n, r, _)| *n == event.name && *r == event.range)
-                    }) =>
-                    {
+                    }) if performed_by_calls.contains(&(cell, &event.name, event.range)) => {
                         continue;
                     }
                     EventKind::Bind(binding) => match binding.function {
@@ -525,9 +541,13 @@ impl SemanticIndex {
         call: TextRange,
         name: &str,
     ) -> Option<(usize, TextRange)> {
-        self.call_writes
+        let from = self
+            .call_writes
+            .partition_point(|w| (w.cell, w.call.start()) < (cell, call.start()));
+        self.call_writes[from..]
             .iter()
-            .find(|w| w.cell == cell && w.call == call && w.name.as_str() == name)
+            .take_while(|w| w.cell == cell && w.call.start() == call.start())
+            .find(|w| w.call == call && w.name.as_str() == name)
             .map(|w| (w.at_cell, w.at))
     }
 

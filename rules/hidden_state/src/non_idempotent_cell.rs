@@ -65,15 +65,15 @@ impl Rule for NonIdempotentCell {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let index = checker.semantic();
         for cell in 0..index.cells.len() {
-            let cell_statements = checker.cells[cell]
+            let cell_body = checker.cells[cell]
                 .module()
-                .map(|module| statements(&module.body))
+                .map(|module| &module.body[..])
                 .unwrap_or_default();
             let mut fresh = HashSet::new();
             let mut reported = HashSet::new();
             for event in index.events(cell) {
                 let name = event.name.as_str();
-                let statement = innermost(&cell_statements, event.range);
+                let statement = || innermost(cell_body, event.range);
                 let (what, effect) = match &event.kind {
                     EventKind::Bind(binding) if !binding.derived => {
                         fresh.insert(name);
@@ -91,20 +91,20 @@ impl Rule for NonIdempotentCell {
                         }
                         let inner = checker.cells[at_cell]
                             .module()
-                            .map(|module| statements(&module.body))
+                            .map(|module| &module.body[..])
                             .unwrap_or_default();
                         (
                             format!("`{name}` is rebound from its old value by the function called here"),
-                            innermost(&inner, at).and_then(|s| second_run(s, name)),
+                            innermost(inner, at).and_then(|s| second_run(s, name)),
                         )
                     }
                     EventKind::Bind(binding) if binding.kind == BindKind::AugAssign => (
                         format!("`{name}` is updated in place from its old value"),
-                        statement.and_then(|s| second_run(s, name)),
+                        statement().and_then(|s| second_run(s, name)),
                     ),
                     EventKind::Bind(_) => (
                         format!("`{name}` is rebound from its old value"),
-                        statement.and_then(|s| second_run(s, name)),
+                        statement().and_then(|s| second_run(s, name)),
                     ),
                     EventKind::Mutate(mutation) if mutation.repeats => {
                         // A change a called function makes is judged by its own statement.
@@ -118,11 +118,11 @@ impl Rule for NonIdempotentCell {
                             Some((at_cell, at)) => {
                                 let inner = checker.cells[at_cell]
                                     .module()
-                                    .map(|module| statements(&module.body))
+                                    .map(|module| &module.body[..])
                                     .unwrap_or_default();
-                                innermost(&inner, at)
+                                innermost(inner, at)
                             }
-                            None => statement,
+                            None => statement(),
                         };
                         match &mutation.kind {
                             MutationKind::Method(method) => (
@@ -167,59 +167,45 @@ impl Rule for NonIdempotentCell {
     }
 }
 
-/// Every statement of a body, nested blocks and function bodies included, with its range.
-fn statements(body: &[Stmt]) -> Vec<&Stmt> {
-    let mut out = Vec::new();
-    let mut stack: Vec<&[Stmt]> = vec![body];
-    while let Some(body) = stack.pop() {
-        for stmt in body {
-            out.push(stmt);
-            match stmt {
-                Stmt::If(s) => {
-                    stack.push(&s.body);
-                    for clause in &s.elif_else_clauses {
-                        stack.push(&clause.body);
-                    }
-                }
-                Stmt::For(s) => {
-                    stack.push(&s.body);
-                    stack.push(&s.orelse);
-                }
-                Stmt::While(s) => {
-                    stack.push(&s.body);
-                    stack.push(&s.orelse);
-                }
-                Stmt::With(s) => stack.push(&s.body),
-                Stmt::Try(s) => {
-                    stack.push(&s.body);
-                    stack.push(&s.orelse);
-                    stack.push(&s.finalbody);
-                    for handler in &s.handlers {
-                        let ast::ExceptHandler::ExceptHandler(h) = handler;
-                        stack.push(&h.body);
-                    }
-                }
-                Stmt::FunctionDef(s) => stack.push(&s.body),
-                Stmt::ClassDef(s) => stack.push(&s.body),
-                Stmt::Match(s) => {
-                    for case in &s.cases {
-                        stack.push(&case.body);
-                    }
-                }
-                _ => {}
+/// The bodies nested in a statement: blocks, handlers, cases, function and class bodies.
+fn bodies(stmt: &Stmt) -> Vec<&[Stmt]> {
+    match stmt {
+        Stmt::If(s) => std::iter::once(&s.body[..])
+            .chain(s.elif_else_clauses.iter().map(|c| &c.body[..]))
+            .collect(),
+        Stmt::For(s) => vec![&s.body, &s.orelse],
+        Stmt::While(s) => vec![&s.body, &s.orelse],
+        Stmt::With(s) => vec![&s.body],
+        Stmt::Try(s) => {
+            let mut out: Vec<&[Stmt]> = vec![&s.body, &s.orelse, &s.finalbody];
+            for handler in &s.handlers {
+                let ast::ExceptHandler::ExceptHandler(h) = handler;
+                out.push(&h.body);
             }
+            out
         }
+        Stmt::FunctionDef(s) => vec![&s.body],
+        Stmt::ClassDef(s) => vec![&s.body],
+        Stmt::Match(s) => s.cases.iter().map(|c| &c.body[..]).collect(),
+        _ => Vec::new(),
     }
-    out
 }
 
-/// The smallest statement that holds `range`.
-fn innermost<'a>(statements: &[&'a Stmt], range: TextRange) -> Option<&'a Stmt> {
-    statements
-        .iter()
-        .filter(|s| s.range().contains_range(range))
-        .min_by_key(|s| s.range().len())
-        .copied()
+/// The smallest statement of `body` (nested ones included) that holds `range`. Statements of a
+/// body are in source order and do not overlap, so each level is a binary search: the cost is
+/// the nesting depth times a logarithm, not the size of the cell.
+fn innermost(body: &[Stmt], range: TextRange) -> Option<&Stmt> {
+    let after = body.partition_point(|s| s.start() <= range.start());
+    let stmt = body[..after].last()?;
+    if !stmt.range().contains_range(range) {
+        return None;
+    }
+    Some(
+        bodies(stmt)
+            .into_iter()
+            .find_map(|inner| innermost(inner, range))
+            .unwrap_or(stmt),
+    )
 }
 
 /// What running a statement that changes `name` from its old value a second time does, when

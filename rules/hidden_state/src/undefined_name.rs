@@ -87,8 +87,9 @@ impl Rule for UndefinedName {
                 }
                 Some(&i) => {
                     let (_, first, others) = &mut reads[i];
-                    let seen = first.cell_index() == Some(cell)
-                        || others.iter().any(|s| s.cell_index() == Some(cell));
+                    // Events come cell by cell: only the last cell seen can be this one.
+                    let last = others.last().unwrap_or(first);
+                    let seen = last.cell_index() == Some(cell);
                     if !seen {
                         others.push(span);
                     }

@@ -1,7 +1,10 @@
+use std::collections::HashMap;
+
+use nblint_engine::ruff_python_ast::Stmt;
 use nblint_engine::ruff_text_size::Ranged;
 use nblint_engine::{declare_rule, Applicability, Checker, Diagnostic, Fix, Rule, Span};
 
-use crate::{removal, top_level_imports, ImportStmt};
+use crate::{removal, top_level_imports, Binding, ImportStmt};
 
 declare_rule! {
     /// ## What it does
@@ -45,37 +48,56 @@ declare_rule! {
 }
 
 /// Whether every binding of a statement is imported at top level by an earlier cell.
-pub(crate) fn is_duplicate(imports: &[ImportStmt], import: &ImportStmt) -> bool {
-    !import.is_future()
-        && import.bindings.iter().all(|binding| {
-            imports
-                .iter()
-                .any(|earlier| earlier.cell < import.cell && earlier.bindings.contains(binding))
+/// Where each binding is first imported (cell, statement), in document order.
+fn first_imports<'a>(imports: &'a [ImportStmt<'a>]) -> HashMap<&'a Binding, (usize, &'a Stmt)> {
+    let mut first = HashMap::new();
+    for import in imports {
+        for binding in &import.bindings {
+            first.entry(binding).or_insert((import.cell, import.stmt));
+        }
+    }
+    first
+}
+
+/// For each import, whether it repeats imports of earlier cells: every name it binds, some
+/// earlier cell imports the same way. One pass over the imports, whatever their number.
+pub(crate) fn duplicates(imports: &[ImportStmt]) -> Vec<bool> {
+    let first = first_imports(imports);
+    imports
+        .iter()
+        .map(|import| {
+            !import.is_future()
+                && import.bindings.iter().all(|binding| {
+                    first
+                        .get(binding)
+                        .is_some_and(|&(cell, _)| cell < import.cell)
+                })
         })
+        .collect()
 }
 
 impl Rule for DuplicateImport {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let imports = top_level_imports(checker);
-        for import in imports.iter().filter(|i| is_duplicate(&imports, i)) {
-            let first = imports
-                .iter()
-                .find(|earlier| {
-                    earlier.cell < import.cell && earlier.bindings.contains(&import.bindings[0])
-                })
-                .map_or(import.cell, |earlier| earlier.cell);
+        let repeated = duplicates(&imports);
+        let first_of = first_imports(&imports);
+        // The repeated imports of each cell: a cell's fix removes them all at once.
+        let mut copies_in: HashMap<usize, Vec<&Stmt>> = HashMap::new();
+        for (import, _) in imports.iter().zip(&repeated).filter(|(_, r)| **r) {
+            copies_in.entry(import.cell).or_default().push(import.stmt);
+        }
+        for (import, _) in imports.iter().zip(&repeated).filter(|(_, r)| **r) {
+            let (first, first_stmt) = first_of
+                .get(&import.bindings[0])
+                .map_or((import.cell, None), |&(cell, stmt)| {
+                    (cell, Some(stmt.range()))
+                });
             let source = &checker.notebook.cells[import.cell].source;
             let text = source[import.stmt.range()]
                 .lines()
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            let first_stmt = imports
-                .iter()
-                .find(|earlier| {
-                    earlier.cell == first && earlier.bindings.contains(&import.bindings[0])
-                })
-                .map(|e| e.stmt.range());
             let mut diagnostic = Diagnostic::new(
                 &Self::META,
                 Span::cell(import.cell, import.stmt.range()),
@@ -88,12 +110,8 @@ impl Rule for DuplicateImport {
             }
             // Every repeated import of the cell goes at once (the same fix for each of them), so
             // that a cell left empty is removed.
-            let copies: Vec<_> = imports
-                .iter()
-                .filter(|i| i.cell == import.cell && is_duplicate(&imports, i))
-                .map(|i| i.stmt)
-                .collect();
-            if let Some(edits) = removal(checker, import.cell, &copies) {
+            let copies = &copies_in[&import.cell];
+            if let Some(edits) = removal(checker, import.cell, copies) {
                 diagnostic = diagnostic.with_fix(Fix {
                     applicability: Applicability::Safe,
                     title: "Remove the repeated import".to_string(),

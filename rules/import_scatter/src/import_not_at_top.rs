@@ -71,10 +71,13 @@ impl Rule for ImportNotAtTop {
         };
         let options = checker.options::<ImportScatterOptions>();
         let imports = top_level_imports(checker);
+        let repeated = crate::duplicate_import::duplicates(&imports);
         let late: Vec<&ImportStmt> = imports
             .iter()
+            .zip(&repeated)
+            .filter(|(_, repeated)| !**repeated)
+            .map(|(i, _)| i)
             .filter(|i| i.cell >= block.end && !i.is_future())
-            .filter(|i| !crate::duplicate_import::is_duplicate(&imports, i))
             .filter(|i| {
                 let module = i.module().trim_start_matches('.');
                 !options.allow_late.iter().any(|m| {

@@ -94,7 +94,12 @@ impl AstRule for HiddenGlobalOption {
         let Some(module) = checker.parsed_cell().module() else {
             return;
         };
-        if !module.body.iter().any(|s| s.range() == stmt.range()) {
+        let at = module.body.partition_point(|s| s.start() < stmt.start());
+        if module
+            .body
+            .get(at)
+            .is_none_or(|s| s.range() != stmt.range())
+        {
             return;
         }
         let Some((range, what)) = global_change(stmt, checker) else {
