@@ -1,13 +1,27 @@
-//! `nblint graph`: the three formats snapshotted on a notebook with every mark, DOT accepted by
-//! Graphviz, Mermaid within the flowchart grammar, and every corpus notebook drawn.
+//! `nblint graph`: the three formats snapshotted on a notebook with every mark and on one that
+//! reads and writes files, DOT accepted by Graphviz, Mermaid within the flowchart grammar,
+//! imports collapsed or not, only the cells with findings, and every corpus notebook drawn.
 
 use nblint_tests::{fixtures, nblint, notebooks_under, shared};
 
 fn draw(format: &str) -> String {
-    let path = fixtures().join("graph/marks.ipynb");
-    let run = nblint(&["graph", "--format", format, path.to_str().unwrap()]);
+    draw_with("marks", format, &[])
+}
+
+fn draw_with(fixture: &str, format: &str, extra: &[&str]) -> String {
+    let path = fixtures().join(format!("graph/{fixture}.ipynb"));
+    let mut args = vec!["graph", "--format", format];
+    args.extend(extra);
+    args.push(path.to_str().unwrap());
+    let run = nblint(&args);
     assert_eq!(run.status, 0, "{}", run.stderr);
     run.stdout
+}
+
+fn json_of(fixture: &str, extra: &[&str]) -> serde_json::Value {
+    let value: serde_json::Value =
+        serde_json::from_str(&draw_with(fixture, "json", extra)).unwrap();
+    value[format!("fixtures/graph/{fixture}.ipynb")].clone()
 }
 
 #[test]
@@ -15,6 +29,143 @@ fn graph_formats() {
     insta::assert_snapshot!("graph_mermaid", draw("mermaid"));
     insta::assert_snapshot!("graph_dot", draw("dot"));
     insta::assert_snapshot!("graph_json", draw("json"));
+    insta::assert_snapshot!("graph_files_mermaid", draw_with("files", "mermaid", &[]));
+    insta::assert_snapshot!("graph_files_dot", draw_with("files", "dot", &[]));
+    insta::assert_snapshot!("graph_files_json", draw_with("files", "json", &[]));
+}
+
+/// Literal paths given to known readers and writers, resolved through the imports (`pd`,
+/// `joblib`, `np`), `open` by its mode, methods by name (`to_parquet(path=...)`); a file
+/// written by one cell and read by another links them. Unknown calls and f-strings are not
+/// files.
+#[test]
+fn files_read_and_written_are_nodes() {
+    let graph = json_of("files", &[]);
+    let files: Vec<(String, Vec<u64>, Vec<u64>)> = graph["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let cells = |key: &str| -> Vec<u64> {
+                f[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_u64().unwrap())
+                    .collect()
+            };
+            (
+                f["path"].as_str().unwrap().to_string(),
+                cells("read_by"),
+                cells("written_by"),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, Vec<u64>, Vec<u64>)> = [
+        ("data/raw.csv", vec![3], vec![]),
+        ("config/settings.json", vec![3], vec![]),
+        ("models/model.pkl", vec![], vec![5]),
+        ("data/clean.parquet", vec![8], vec![6]),
+        ("data/weights.npy", vec![], vec![6]),
+        ("report.txt", vec![], vec![8]),
+    ]
+    .into_iter()
+    .map(|(p, r, w)| (p.to_string(), r, w))
+    .collect();
+    assert_eq!(files, expected);
+}
+
+/// By default the cells of imports only are one node and imported names draw no edge; with
+/// `--imports`, the import cell is a node with an edge to every cell that uses a module.
+#[test]
+fn imports_are_one_node_unless_asked() {
+    let graph = json_of("marks", &[]);
+    assert_eq!(graph["imports"]["cells"], serde_json::json!([2]));
+    assert_eq!(graph["imports"]["names"], serde_json::json!(["np", "pd"]));
+    let cells = |graph: &serde_json::Value| -> Vec<u64> {
+        graph["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["cell"].as_u64().unwrap())
+            .collect()
+    };
+    assert!(!cells(&graph).contains(&2));
+    let names_on_edges = |graph: &serde_json::Value| -> Vec<String> {
+        graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|e| e["names"].as_array().unwrap().clone())
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!names_on_edges(&graph).contains(&"pd".to_string()));
+
+    let graph = json_of("marks", &["--imports"]);
+    assert!(graph["imports"].is_null());
+    assert!(cells(&graph).contains(&2));
+    assert!(names_on_edges(&graph).contains(&"pd".to_string()));
+    assert!(graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["from"] == 2 && e["names"] == serde_json::json!(["pd"])));
+}
+
+/// `--findings`: only the cells `nblint check` reports, labelled with their codes, and the edges,
+/// unbound names and files between them.
+#[test]
+fn findings_keep_only_the_cells_with_findings() {
+    let graph = json_of("marks", &["--findings"]);
+    let nodes: Vec<(u64, Vec<String>)> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["cell"].as_u64().unwrap(),
+                n["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let check = nblint(&[
+        "check",
+        "--output-format",
+        "json",
+        "--exit-zero",
+        "fixtures/graph/marks.ipynb",
+    ]);
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&check.stdout).unwrap();
+    let mut expected: std::collections::BTreeMap<u64, Vec<String>> = Default::default();
+    for f in &findings {
+        if let Some(cell) = f["cell"].as_u64() {
+            let codes = expected.entry(cell).or_default();
+            let code = f["code"].as_str().unwrap().to_string();
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+    }
+    for codes in expected.values_mut() {
+        codes.sort();
+    }
+    assert!(!expected.is_empty());
+    assert_eq!(nodes, expected.into_iter().collect::<Vec<_>>());
+    let kept: Vec<u64> = nodes.iter().map(|(c, _)| *c).collect();
+    for edge in graph["edges"].as_array().unwrap() {
+        assert!(kept.contains(&edge["from"].as_u64().unwrap()), "{edge}");
+        assert!(kept.contains(&edge["to"].as_u64().unwrap()), "{edge}");
+    }
+    insta::assert_snapshot!(
+        "graph_findings_mermaid",
+        draw_with("marks", "mermaid", &["--findings"])
+    );
 }
 
 #[test]
@@ -63,24 +214,49 @@ fn dot_output_is_accepted_by_graphviz() {
         println!("skipped: Graphviz `dot` is not installed (apt-get install graphviz)");
         return;
     };
+    drop(dot.kill());
     use std::io::Write;
-    dot.stdin
-        .take()
-        .unwrap()
-        .write_all(draw("dot").as_bytes())
-        .unwrap();
-    let out = dot.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+    for (fixture, extra) in [
+        ("marks", &[][..]),
+        ("marks", &["--imports"][..]),
+        ("marks", &["--findings"][..]),
+        ("files", &[][..]),
+    ] {
+        let mut dot = std::process::Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        dot.stdin
+            .take()
+            .unwrap()
+            .write_all(draw_with(fixture, "dot", extra).as_bytes())
+            .unwrap();
+        let out = dot.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{fixture} {extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+    }
 }
 
 #[test]
 fn mermaid_output_keeps_to_the_flowchart_grammar() {
-    let text = draw("mermaid");
+    for (fixture, extra) in [
+        ("marks", &[][..]),
+        ("marks", &["--imports"][..]),
+        ("marks", &["--findings"][..]),
+        ("files", &[][..]),
+    ] {
+        keeps_to_the_flowchart_grammar(&draw_with(fixture, "mermaid", extra));
+    }
+}
+
+fn keeps_to_the_flowchart_grammar(text: &str) {
     let mut lines = text.lines();
     assert!(lines.next().unwrap().starts_with("%% "));
     assert_eq!(lines.next(), Some("flowchart TD"));
@@ -91,7 +267,8 @@ fn mermaid_output_keeps_to_the_flowchart_grammar() {
             || line.starts_with("classDef ")
             || line.starts_with("class ")
             || line.starts_with("linkStyle ")
-            || line.starts_with('c') && line[1..].starts_with(|c: char| c.is_ascii_digit())
+            || line.starts_with(['c', 'f']) && line[1..].starts_with(|c: char| c.is_ascii_digit())
+            || line.starts_with("imports{{\"") && line.ends_with("\"}}")
             || line.starts_with("u_");
         assert!(ok, "unexpected line: {line}");
         // Labels are quoted, and a quote never appears inside one.

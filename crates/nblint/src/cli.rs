@@ -45,6 +45,16 @@ pub struct GraphArgs {
     /// Write the graph to this file instead of standard output
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
+
+    /// Draw imports as cells, with an edge to every cell that uses a module (by default the
+    /// cells of imports only are one node, and reads of imported names draw no edge)
+    #[arg(long)]
+    pub imports: bool,
+
+    /// Draw only the cells with findings (of the rules `nblint check` runs on the notebook, with
+    /// its configuration), labelled with their codes, and what connects them
+    #[arg(long)]
+    pub findings: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,19 +2,38 @@
 //! stages by the markdown headings above them; an edge says that a cell reads names another
 //! binds, in the order a restart-and-run-all binds them. What is wrong is marked: reads that run
 //! backwards, names bound nowhere, cells that change a name other cells read, cells never run,
-//! cells run out of order, and cells nobody depends on.
+//! cells run out of order, and cells nobody depends on. Files the notebook reads and writes
+//! (a literal path passed to a known I/O call, the table NB303 uses) are nodes of their own.
+//! Imports are one node unless asked for; `--findings` keeps only the cells with findings.
 //!
 //! Everything comes from the cross-cell semantic index; nothing runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use nblint_engine::semantic::{Analysis, EventKind, ReadStatus, SemanticIndex, Via};
+use nblint_engine::ruff_python_ast::visitor::{self, Visitor};
+use nblint_engine::ruff_python_ast::{Expr, Stmt};
+use nblint_engine::semantic::io::{self, Direction};
+use nblint_engine::semantic::{
+    Analysis, BindKind, Binding, EventKind, Imports, ReadStatus, SemanticIndex, Via,
+};
 use nblint_notebook::{parse_cell, CellKind, Notebook, ParsedCell};
 use serde_json::json;
 
 /// How many names an edge or a node label lists before "and N more".
 const NAMES_SHOWN: usize = 3;
+
+/// What to draw.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Imports as ordinary bindings: a node per import cell, an edge to every cell that uses a
+    /// module. Without it, cells of imports only are one `imports` node and reads of imported
+    /// names draw no edge.
+    pub imports: bool,
+    /// The codes of the findings of each cell (1-based): only those cells are drawn, with the
+    /// edges, files and unbound names between them, and their codes in their labels.
+    pub findings: Option<BTreeMap<usize, BTreeSet<String>>>,
+}
 
 #[derive(Debug, Default)]
 pub struct Graph {
@@ -23,6 +42,26 @@ pub struct Graph {
     pub edges: Vec<Edge>,
     /// Names read and bound by no cell: kernel-only state.
     pub undefined: Vec<Undefined>,
+    /// Files read or written with a literal path, in order of first use.
+    pub files: Vec<File>,
+    /// The imports, collapsed into one node (unless `Options::imports`).
+    pub imports: Option<ImportsNode>,
+}
+
+#[derive(Debug)]
+pub struct File {
+    pub path: String,
+    /// Cells (1-based) that read it, and that write it.
+    pub read_by: Vec<usize>,
+    pub written_by: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct ImportsNode {
+    /// The cells (1-based) that hold imports only.
+    pub cells: Vec<usize>,
+    /// The names imports bind, as the notebook's code uses them (`np`, `pd`).
+    pub names: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -39,6 +78,8 @@ pub struct Node {
     pub binds: Vec<String>,
     pub first_line: String,
     pub marks: BTreeSet<Mark>,
+    /// The codes of the cell's findings (with `--findings`).
+    pub findings: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -89,11 +130,36 @@ impl Mark {
     }
 }
 
-/// Builds the graph of one notebook's text.
-pub fn build(notebook: &Notebook) -> Graph {
+/// Builds the graph of one notebook.
+pub fn build(notebook: &Notebook, options: &Options) -> Graph {
     let cells: Vec<ParsedCell> = notebook.cells.iter().map(parse_cell).collect();
     let semantic = SemanticIndex::build(notebook, &cells);
+    let imports = Imports::build(notebook, &cells);
     let mut graph = Graph::default();
+    // Names that only imports bind, and cells that only import.
+    let mut bound_otherwise: BTreeSet<String> = BTreeSet::new();
+    let mut imported: BTreeSet<String> = BTreeSet::new();
+    for (_, event) in semantic.all_events() {
+        match &event.kind {
+            EventKind::Bind(Binding {
+                kind: BindKind::Import,
+                ..
+            }) => {
+                imported.insert(event.name.to_string());
+            }
+            EventKind::Bind(_) => {
+                bound_otherwise.insert(event.name.to_string());
+            }
+            _ => {}
+        }
+    }
+    let collapse = !options.imports;
+    let import_names: BTreeSet<String> = if collapse {
+        imported.difference(&bound_otherwise).cloned().collect()
+    } else {
+        BTreeSet::new()
+    };
+    let mut import_cells = Vec::new();
     let mut node_of: BTreeMap<usize, usize> = BTreeMap::new();
     let mut stage = Stage {
         title: String::new(),
@@ -120,11 +186,18 @@ pub fn build(notebook: &Notebook) -> Graph {
         if cell.kind != CellKind::Code || semantic.cells[index].analysis == Analysis::None {
             continue;
         }
+        if collapse && imports_only(&cells[index]) {
+            import_cells.push(index + 1);
+            continue;
+        }
         let mut binds: Vec<String> = Vec::new();
         for event in semantic.events(index) {
-            if matches!(event.kind, EventKind::Bind(_)) && !binds.contains(&event.name.to_string())
+            let name = event.name.to_string();
+            if matches!(event.kind, EventKind::Bind(_))
+                && !binds.contains(&name)
+                && !import_names.contains(&name)
             {
-                binds.push(event.name.to_string());
+                binds.push(name);
             }
         }
         let mut marks = BTreeSet::new();
@@ -147,10 +220,53 @@ pub fn build(notebook: &Notebook) -> Graph {
             binds,
             first_line: first_line(&cell.source),
             marks,
+            findings: Vec::new(),
         });
     }
     if !stage.nodes.is_empty() {
         graph.stages.push(stage);
+    }
+    if collapse && !import_names.is_empty() {
+        graph.imports = Some(ImportsNode {
+            cells: import_cells,
+            names: import_names.iter().cloned().collect(),
+        });
+    }
+
+    // Files: literal paths given to known readers and writers.
+    let mut files: BTreeMap<String, usize> = BTreeMap::new();
+    let mut writes_file: BTreeSet<usize> = BTreeSet::new();
+    for &index in node_of.keys() {
+        let Some(module) = cells[index].module() else {
+            continue;
+        };
+        let mut finder = FileCalls {
+            imports: &imports,
+            semantic: &semantic,
+            cell: index,
+            found: Vec::new(),
+        };
+        finder.visit_body(&module.body);
+        for (path, direction) in finder.found {
+            let at = *files.entry(path.clone()).or_insert_with(|| {
+                graph.files.push(File {
+                    path,
+                    read_by: Vec::new(),
+                    written_by: Vec::new(),
+                });
+                graph.files.len() - 1
+            });
+            let list = match direction {
+                Direction::Read => &mut graph.files[at].read_by,
+                Direction::Write => {
+                    writes_file.insert(index);
+                    &mut graph.files[at].written_by
+                }
+            };
+            if !list.contains(&(index + 1)) {
+                list.push(index + 1);
+            }
+        }
     }
 
     // Edges: each read goes to the cell that last bound the name above it; a read of a name
@@ -162,6 +278,9 @@ pub fn build(notebook: &Notebook) -> Graph {
     for &index in node_of.keys() {
         for event in semantic.events(index) {
             let name = event.name.to_string();
+            if import_names.contains(&name) {
+                continue;
+            }
             match &event.kind {
                 EventKind::Read(read) if !matches!(read.via, Via::Deferred { .. }) => {
                     match read.status {
@@ -232,14 +351,100 @@ pub fn build(notebook: &Notebook) -> Graph {
     // `write`), and it is not the notebook's last code cell (its result).
     for (&index, &node) in &node_of {
         let depended_on = read_by_others.get(&index).copied().unwrap_or(false);
-        let writes_files = notebook.cells[index].source.contains(".to_")
+        let writes_files = writes_file.contains(&index)
+            || notebook.cells[index].source.contains(".to_")
             || notebook.cells[index].source.contains("save")
             || notebook.cells[index].source.contains("write");
         if !depended_on && !writes_files && node + 1 != graph.nodes.len() {
             graph.nodes[node].marks.insert(Mark::Unused);
         }
     }
+    if let Some(findings) = &options.findings {
+        keep_cells_with_findings(&mut graph, findings);
+    }
     graph
+}
+
+/// Keeps the cells with findings, labelled with their codes, and what connects them.
+fn keep_cells_with_findings(graph: &mut Graph, findings: &BTreeMap<usize, BTreeSet<String>>) {
+    let old = std::mem::take(&mut graph.nodes);
+    let mut new_index: BTreeMap<usize, usize> = BTreeMap::new();
+    for (i, mut node) in old.into_iter().enumerate() {
+        if let Some(codes) = findings.get(&node.cell) {
+            node.findings = codes.iter().cloned().collect();
+            new_index.insert(i, graph.nodes.len());
+            graph.nodes.push(node);
+        }
+    }
+    let kept: BTreeSet<usize> = graph.nodes.iter().map(|n| n.cell).collect();
+    for stage in &mut graph.stages {
+        stage.nodes = stage
+            .nodes
+            .iter()
+            .filter_map(|n| new_index.get(n).copied())
+            .collect();
+    }
+    graph.stages.retain(|s| !s.nodes.is_empty());
+    graph
+        .edges
+        .retain(|e| kept.contains(&e.from) && kept.contains(&e.to));
+    for u in &mut graph.undefined {
+        u.readers.retain(|r| kept.contains(r));
+    }
+    graph.undefined.retain(|u| !u.readers.is_empty());
+    for file in &mut graph.files {
+        file.read_by.retain(|c| kept.contains(c));
+        file.written_by.retain(|c| kept.contains(c));
+    }
+    graph
+        .files
+        .retain(|f| !f.read_by.is_empty() || !f.written_by.is_empty());
+    if let Some(imports) = &mut graph.imports {
+        imports.cells.retain(|c| findings.contains_key(c));
+    }
+    if graph.imports.as_ref().is_some_and(|i| i.cells.is_empty()) {
+        graph.imports = None;
+    }
+}
+
+/// Whether a cell holds nothing but imports (and magics such as `%matplotlib inline`).
+fn imports_only(cell: &ParsedCell) -> bool {
+    cell.module().is_some_and(|module| {
+        module
+            .body
+            .iter()
+            .any(|s| matches!(s, Stmt::Import(_) | Stmt::ImportFrom(_)))
+            && module.body.iter().all(|s| {
+                matches!(
+                    s,
+                    Stmt::Import(_) | Stmt::ImportFrom(_) | Stmt::IpyEscapeCommand(_)
+                )
+            })
+    })
+}
+
+/// The files a cell reads and writes: literal paths given to known I/O calls, anywhere in it.
+struct FileCalls<'a> {
+    imports: &'a Imports,
+    semantic: &'a SemanticIndex,
+    cell: usize,
+    found: Vec<(String, Direction)>,
+}
+
+impl<'b> Visitor<'b> for FileCalls<'_> {
+    fn visit_expr(&mut self, expr: &'b Expr) {
+        if let Expr::Call(call) = expr {
+            if let Some(found) = io::io_call(self.imports, self.semantic, self.cell, call) {
+                if let Some(Expr::StringLiteral(path)) = io::path_argument(call, found.argument) {
+                    let path = path.value.to_str();
+                    if !path.is_empty() && !path.contains(['\n', '\r']) {
+                        self.found.push((path.to_string(), found.direction));
+                    }
+                }
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
 }
 
 fn heading(source: &str) -> Option<String> {
@@ -285,11 +490,30 @@ fn node_label(node: &Node) -> String {
     } else {
         names_label(&node.binds)
     };
-    if what.is_empty() {
+    let label = if what.is_empty() {
         format!("cell {}", node.cell)
     } else {
         format!("cell {}: {what}", node.cell)
+    };
+    if node.findings.is_empty() {
+        label
+    } else {
+        format!("{label} ({})", node.findings.join(", "))
     }
+}
+
+fn imports_label(imports: &ImportsNode) -> String {
+    let cells: Vec<String> = imports.cells.iter().map(|c| c.to_string()).collect();
+    let place = match cells.len() {
+        0 => String::new(),
+        1 => format!(" (cell {})", cells[0]),
+        _ => format!(" (cells {})", names_label(&cells)),
+    };
+    format!("imports{place}: {}", names_label(&imports.names))
+}
+
+fn file_label(file: &File) -> String {
+    shorten(&file.path, 50)
 }
 
 /// The graph as JSON: stable field order, for other tools.
@@ -304,6 +528,7 @@ pub fn to_json(graph: &Graph) -> serde_json::Value {
             "binds": n.binds,
             "first_line": n.first_line,
             "marks": n.marks.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            "findings": n.findings,
         })).collect::<Vec<_>>(),
         "edges": graph.edges.iter().map(|e| json!({
             "from": e.from,
@@ -315,6 +540,15 @@ pub fn to_json(graph: &Graph) -> serde_json::Value {
             "name": u.name,
             "readers": u.readers,
         })).collect::<Vec<_>>(),
+        "files": graph.files.iter().map(|f| json!({
+            "path": f.path,
+            "read_by": f.read_by,
+            "written_by": f.written_by,
+        })).collect::<Vec<_>>(),
+        "imports": graph.imports.as_ref().map(|i| json!({
+            "cells": i.cells,
+            "names": i.names,
+        })),
     })
 }
 
@@ -362,8 +596,33 @@ pub fn to_mermaid(graph: &Graph) -> String {
             mermaid_text(&u.name)
         );
     }
+    if let Some(imports) = &graph.imports {
+        let _ = writeln!(
+            out,
+            "  imports{{{{\"{}\"}}}}",
+            mermaid_text(&imports_label(imports))
+        );
+    }
+    for (i, file) in graph.files.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  f{}[(\"{}\")]",
+            i + 1,
+            mermaid_text(&file_label(file))
+        );
+    }
     let mut backwards = Vec::new();
     let mut link = 0;
+    for (i, file) in graph.files.iter().enumerate() {
+        for cell in &file.written_by {
+            let _ = writeln!(out, "  c{cell} ==> f{}", i + 1);
+            link += 1;
+        }
+        for cell in &file.read_by {
+            let _ = writeln!(out, "  f{} ==> c{cell}", i + 1);
+            link += 1;
+        }
+    }
     for edge in &graph.edges {
         let label = mermaid_text(&names_label(&edge.names));
         if edge.backwards {
@@ -386,6 +645,8 @@ pub fn to_mermaid(graph: &Graph) -> String {
     out.push_str("  classDef mutates fill:#f9d0d0,stroke:#c23030;\n");
     out.push_str("  classDef unused fill:#eeeeee,stroke:#999999,color:#666666;\n");
     out.push_str("  classDef undefined fill:#f9d0d0,stroke:#c23030;\n");
+    out.push_str("  classDef file fill:#dbeafe,stroke:#2563eb;\n");
+    out.push_str("  classDef imports fill:#f3f4f6,stroke:#9ca3af;\n");
     for node in &graph.nodes {
         for mark in &node.marks {
             let class = match mark {
@@ -399,6 +660,12 @@ pub fn to_mermaid(graph: &Graph) -> String {
     }
     for u in &graph.undefined {
         let _ = writeln!(out, "  class u_{} undefined;", mermaid_id(&u.name));
+    }
+    for i in 1..=graph.files.len() {
+        let _ = writeln!(out, "  class f{i} file;");
+    }
+    if graph.imports.is_some() {
+        out.push_str("  class imports imports;\n");
     }
     for link in backwards {
         let _ = writeln!(out, "  linkStyle {link} stroke:#c23030;");
@@ -469,6 +736,35 @@ pub fn to_dot(graph: &Graph) -> String {
             );
         }
     }
+    if let Some(imports) = &graph.imports {
+        let _ = writeln!(
+            out,
+            "  imports [shape=hexagon, fillcolor=\"#f3f4f6\", label=\"{}\"];",
+            dot_text(&imports_label(imports))
+        );
+    }
+    for (i, file) in graph.files.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  f{} [shape=cylinder, style=filled, fillcolor=\"#dbeafe\", label=\"{}\"];",
+            i + 1,
+            dot_text(&file_label(file))
+        );
+        for cell in &file.written_by {
+            let _ = writeln!(
+                out,
+                "  c{cell} -> f{} [color=\"#2563eb\", penwidth=2];",
+                i + 1
+            );
+        }
+        for cell in &file.read_by {
+            let _ = writeln!(
+                out,
+                "  f{} -> c{cell} [color=\"#2563eb\", penwidth=2];",
+                i + 1
+            );
+        }
+    }
     for edge in &graph.edges {
         let label = dot_text(&names_label(&edge.names));
         if edge.backwards {
@@ -493,6 +789,8 @@ pub fn to_dot(graph: &Graph) -> String {
     .chain([
         "dashed red edge: read before it is bound (runs backwards)".to_string(),
         "red ellipse: a name read but bound by no cell (kernel-only state)".to_string(),
+        "blue cylinder: a file read or written with a literal path (thick blue edges)".to_string(),
+        "grey hexagon: the notebook's imports (--imports draws them as cells)".to_string(),
     ])
     .collect();
     let _ = writeln!(
@@ -521,5 +819,7 @@ pub fn legend() -> String {
     }
     out.push_str("- dotted red edge: read before it is bound (runs backwards)\n");
     out.push_str("- round red node: a name read but bound by no cell (kernel-only state)\n");
+    out.push_str("- blue cylinder: a file read or written with a literal path (thick edges)\n");
+    out.push_str("- grey hexagon: the notebook's imports (`--imports` draws them as cells)\n");
     out
 }

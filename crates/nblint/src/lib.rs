@@ -695,7 +695,23 @@ fn draw(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
                 continue;
             }
         };
-        let drawn = graph::build(&notebook);
+        let findings = if args.findings {
+            match cell_findings(path) {
+                Ok(findings) => Some(findings),
+                Err(err) => {
+                    let _ = writeln!(stderr, "error: {}: {err}", path.display());
+                    failed = true;
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let options = graph::Options {
+            imports: args.imports,
+            findings,
+        };
+        let drawn = graph::build(&notebook, &options);
         let shown = path.display().to_string();
         match args.format {
             GraphFormat::Json => {
@@ -724,6 +740,35 @@ fn draw(args: &GraphArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
         }
     }
     Ok(if failed { EXIT_ERROR } else { EXIT_CLEAN })
+}
+
+/// The codes of the findings `nblint check` reports in each cell (1-based) of a notebook.
+type CellFindings = std::collections::BTreeMap<usize, std::collections::BTreeSet<String>>;
+
+/// The findings of one notebook, with the configuration that applies to it.
+fn cell_findings(path: &std::path::Path) -> Result<CellFindings, String> {
+    let registry = registry();
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let resolver = SettingsResolver::new(registry, Overrides::default(), None, cwd.clone())
+        .map_err(|e| e.to_string())?;
+    let discovered = discover(&[path.to_path_buf()], resolver, &cwd).map_err(|e| e.to_string())?;
+    let mut findings = CellFindings::new();
+    for target in &discovered.targets {
+        let bytes = std::fs::read(&target.absolute).map_err(|e| e.to_string())?;
+        let rules = target.settings.rules_for(registry, &target.absolute);
+        let report =
+            nblint_engine::lint_bytes(&target.display, &bytes, registry, &target.settings, &rules);
+        for finding in &report.findings {
+            if let Some(cell) = finding.location.cell {
+                findings
+                    .entry(cell)
+                    .or_default()
+                    .insert(finding.code.to_string());
+            }
+        }
+    }
+    Ok(findings)
 }
 
 fn clean(args: &CleanArgs, stderr: &mut dyn Write) -> Result<u8, String> {

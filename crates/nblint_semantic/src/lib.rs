@@ -18,6 +18,7 @@
 mod builder;
 pub mod exports;
 pub mod imports;
+pub mod io;
 pub mod names;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
-use nblint_engine::ruff_python_ast::{Expr, ExprCall};
+use nblint_engine::ruff_python_ast::Expr;
+use nblint_engine::semantic::io;
 use nblint_engine::{declare_rule, AstRule, Checker, Diagnostic, Rule, Span};
 
 use crate::{
@@ -65,95 +66,6 @@ declare_rule! {
     }
 }
 
-/// Functions, by qualified name, whose first argument (or one of these keywords) is a path.
-const FIRST_ARGUMENT: &[&str] = &[
-    "pandas.read_csv",
-    "pandas.read_table",
-    "pandas.read_excel",
-    "pandas.read_json",
-    "pandas.read_parquet",
-    "pandas.read_feather",
-    "pandas.read_pickle",
-    "pandas.read_hdf",
-    "pandas.read_sas",
-    "pandas.read_stata",
-    "pandas.read_spss",
-    "pandas.read_orc",
-    "pandas.read_fwf",
-    "pandas.read_xml",
-    "polars.read_csv",
-    "polars.read_parquet",
-    "polars.read_excel",
-    "polars.read_json",
-    "polars.read_ipc",
-    "polars.scan_csv",
-    "polars.scan_parquet",
-    "numpy.load",
-    "numpy.loadtxt",
-    "numpy.genfromtxt",
-    "numpy.fromfile",
-    "numpy.save",
-    "numpy.savez",
-    "numpy.savez_compressed",
-    "numpy.savetxt",
-    "joblib.load",
-    "torch.load",
-    "PIL.Image.open",
-    "cv2.imread",
-    "cv2.imwrite",
-    "h5py.File",
-    "scipy.io.loadmat",
-    "scipy.io.savemat",
-    "pyarrow.parquet.read_table",
-    "xarray.open_dataset",
-    "geopandas.read_file",
-    "glob.glob",
-    "keras.models.load_model",
-    "tensorflow.keras.models.load_model",
-    "matplotlib.pyplot.savefig",
-];
-
-/// Functions whose second argument is the path.
-const SECOND_ARGUMENT: &[&str] = &["joblib.dump", "torch.save"];
-
-/// Methods that only file readers and writers have, whatever they are called on.
-const METHODS: &[&str] = &[
-    "to_csv",
-    "to_parquet",
-    "to_excel",
-    "to_json",
-    "to_pickle",
-    "to_feather",
-    "to_hdf",
-    "to_stata",
-    "to_orc",
-    "savefig",
-    "save_weights",
-    "load_weights",
-];
-
-/// Spark's `spark.read.<format>(path)` and `df.write.<format>(path)`.
-const SPARK_FORMATS: &[&str] = &["csv", "parquet", "json", "load", "save", "orc", "text"];
-
-/// Keywords that name the path argument.
-const PATH_KEYWORDS: &[&str] = &[
-    "filepath_or_buffer",
-    "path",
-    "path_or_buf",
-    "io",
-    "file",
-    "fname",
-    "filename",
-    "filepath",
-    "f",
-    "fp",
-    "source",
-    "name",
-    "excel_writer",
-    "file_name",
-    "pathname",
-];
-
 impl Rule for HardcodedDataPath {}
 
 impl AstRule for HardcodedDataPath {
@@ -165,31 +77,22 @@ impl AstRule for HardcodedDataPath {
         // argument could be? Only then is the callee resolved through the imports.
         let literal_at =
             |position: usize| -> Option<(String, nblint_engine::ruff_text_size::TextRange)> {
-                let argument = call
-                    .arguments
-                    .args
-                    .get(position)
-                    .filter(|a| !a.is_starred_expr())
-                    .or_else(|| {
-                        call.arguments
-                            .keywords
-                            .iter()
-                            .find(|k| {
-                                k.arg
-                                    .as_ref()
-                                    .is_some_and(|a| PATH_KEYWORDS.contains(&a.as_str()))
-                            })
-                            .map(|k| &k.value)
-                    })?;
+                let argument = io::path_argument(call, position)?;
                 let (text, range, literal) = string_text(argument)?;
                 (literal && is_relative_data_path(&text)).then_some((text, range))
             };
         if literal_at(0).is_none() && literal_at(1).is_none() {
             return;
         }
-        let Some(position) = path_argument(checker, call) else {
+        let Some(io) = io::io_call(
+            checker.imports(),
+            checker.semantic(),
+            checker.cell_index(),
+            call,
+        ) else {
             return;
         };
+        let position = io.argument;
         let Some((text, range)) = literal_at(position) else {
             return;
         };
@@ -211,47 +114,6 @@ impl AstRule for HardcodedDataPath {
             )
             .with_fix(parameter_fix(checker, range, &text)),
         );
-    }
-}
-
-/// Which positional argument of the call is a path, when the call reads or writes a file.
-fn path_argument(checker: &Checker<'_>, call: &ExprCall) -> Option<usize> {
-    if let Some(name) = checker.imports().resolve_call(checker.cell_index(), call) {
-        let name = name.to_string();
-        if FIRST_ARGUMENT.contains(&name.as_str()) {
-            return Some(0);
-        }
-        if SECOND_ARGUMENT.contains(&name.as_str()) {
-            return Some(1);
-        }
-        return None;
-    }
-    match &*call.func {
-        // `open` is the builtin unless some cell binds it (`def open`, an import).
-        Expr::Name(name) if name.id.as_str() == "open" && !checker.semantic().binds("open") => {
-            Some(0)
-        }
-        Expr::Attribute(attribute) => {
-            let method = attribute.attr.as_str();
-            if METHODS.contains(&method) {
-                return Some(0);
-            }
-            // `spark.read.csv(path)`, `df.write.mode("overwrite").parquet(path)`.
-            let receiver = match &*attribute.value {
-                Expr::Attribute(inner) => Some(inner.attr.as_str()),
-                Expr::Call(inner) => match &*inner.func {
-                    Expr::Attribute(a) => match &*a.value {
-                        Expr::Attribute(w) => Some(w.attr.as_str()),
-                        _ => None,
-                    },
-                    _ => None,
-                },
-                _ => None,
-            };
-            (SPARK_FORMATS.contains(&method) && matches!(receiver, Some("read" | "write")))
-                .then_some(0)
-        }
-        _ => None,
     }
 }
 
