@@ -6,7 +6,8 @@
 //! work of reading what it lints. Each phase is timed on its own (reading; reading and JSON;
 //! the whole floor), then nblint end to end (discovery, lint, report to a sink) with only the
 //! system rules (`--select NB0`: nblint's own load and parse), with the default rules, with
-//! every rule, and with a warm result cache. Every figure is the median of `RUNS` runs (5) with
+//! every rule, and with a warm result cache, and what each rule family adds to the load and
+//! parse. Every figure is the median of `RUNS` runs (5) with
 //! `THREADS` threads (2), on `NBLINT_BENCH_CORPUS` (default `../shared/corpus/dev`).
 
 use std::path::{Path, PathBuf};
@@ -128,6 +129,33 @@ fn main() {
         default.as_secs_f64() / system.as_secs_f64(),
         100.0 * warm.as_secs_f64() / default.as_secs_f64()
     );
+
+    // What each family adds to nblint's own load and parse, with every one of its rules (the
+    // semantic index, the imports table and the leakage pass are paid by the first family that
+    // asks for them, so the figures overlap and do not add up to `--select ALL`).
+    println!(
+        "{:<44} {:>9} {:>9}",
+        "family (every rule) over NB0", "+ms", "x floor"
+    );
+    for (family, prefix) in [
+        ("hidden state", "NB1"),
+        ("magic numbers", "NB2"),
+        ("hardcoded paths", "NB3"),
+        ("credentials", "NB4"),
+        ("import scatter", "NB5"),
+        ("mega-cells", "NB6"),
+        ("reproducibility and leakage", "NB7"),
+    ] {
+        let select = format!("NB0,{prefix}");
+        let time = median(runs, nblint(&["--no-cache", "--select", &select]));
+        let added = time.saturating_sub(system);
+        println!(
+            "{:<44} {:>9.1} {:>9.2}",
+            format!("{prefix} {family}"),
+            ms(added),
+            ratio(added)
+        );
+    }
 }
 
 /// Read, JSON, and every code cell through the Python parser.

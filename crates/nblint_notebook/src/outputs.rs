@@ -199,7 +199,10 @@ fn json_strings(
 /// `/` character-set designations and `#`, `%`, space sequences (one more byte); any other
 /// byte (a single-character command). The 8-bit CSI (U+009B) is treated like ESC `[`.
 pub fn strip_ansi(text: &str) -> (Cow<'_, str>, Vec<(usize, usize)>) {
-    if !text.contains(['\u{1b}', '\u{9b}']) {
+    // ESC is one byte; the C1 CSI (U+009B) is `C2 9B` in UTF-8. Both searched with memchr:
+    // most outputs have neither, and a char-by-char search costs more than the rest.
+    let bytes = text.as_bytes();
+    if memchr::memchr(0x1b, bytes).is_none() && memchr::memmem::find(bytes, b"\xc2\x9b").is_none() {
         return (Cow::Borrowed(text), Vec::new());
     }
     let mut out = String::with_capacity(text.len());
