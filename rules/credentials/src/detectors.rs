@@ -332,25 +332,60 @@ struct Keywords {
     /// For each pattern, the other patterns it contains (`private_key_id` holds `key`): a
     /// match of the longer one is also an occurrence of each of them.
     contained: Vec<Vec<usize>>,
+    /// For each pattern, the exact text to find when its detector's regex minds case (`SK`
+    /// of a Twilio key is not the `sk` of `sklearn`): the automaton matches without regard to
+    /// case, for the name words, and a keyword of such a detector counts only as written.
+    exact: Vec<Option<&'static str>>,
     always: u64,
+    /// Detectors without keywords that have a cheap necessary test ([`GATES`]) instead.
+    gated: Vec<(u64, Gate)>,
+}
+
+/// A cheap test a text must pass for a detector's regex to be able to match in it.
+type Gate = fn(&str) -> bool;
+
+/// Detectors with no keyword to look for, and a cheap test a text must pass for their regex to
+/// be able to match: without it their regex would run over every text.
+const GATES: &[(&str, Gate)] = &[("discord-bot-token", discord_candidate)];
+
+/// Whether `text` has what a Discord bot token needs: a `.` after 24 to 26 token characters
+/// that start with `M`, `N` or `O`, then 6 token characters and another `.`. Dots are common,
+/// long runs before one are not.
+fn discord_candidate(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let token = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    memchr::memchr_iter(b'.', bytes).any(|dot| {
+        let mut run = 0;
+        while run < 26 && run < dot && token(bytes[dot - 1 - run]) {
+            run += 1;
+        }
+        run >= 24
+            && (24..=run).any(|n| matches!(bytes[dot - n], b'M' | b'N' | b'O'))
+            && bytes.get(dot + 7) == Some(&b'.')
+            && bytes[dot + 1..dot + 7].iter().all(|&b| token(b))
+    })
 }
 
 static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
     let mut patterns: Vec<&str> = Vec::new();
     let mut owner = Vec::new();
+    let mut exact = Vec::new();
     let mut always = 0u64;
     for (index, detector) in DETECTORS.iter().enumerate() {
         if detector.keywords.is_empty() {
             always |= 1 << index;
         }
+        let minds_case = !detector.pattern.contains("(?i");
         for keyword in detector.keywords {
             patterns.push(keyword);
             owner.push(Some(index));
+            exact.push(minds_case.then_some(*keyword));
         }
     }
     for word in NAME_WORDS {
         patterns.push(word);
         owner.push(None);
+        exact.push(None);
     }
     let automaton = aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
@@ -368,28 +403,46 @@ static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
                 .collect()
         })
         .collect();
+    let gated = GATES
+        .iter()
+        .map(|&(id, gate)| {
+            let index = DETECTORS
+                .iter()
+                .position(|d| d.id == id)
+                .expect("gates name detectors");
+            (1u64 << index, gate)
+        })
+        .collect();
     Keywords {
         automaton,
         owner,
         contained,
+        exact,
         always,
+        gated,
     }
 });
 
 /// What one pass of [`KEYWORDS`] over a text found.
-struct Hits {
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Hits {
     /// Bit `i`: detector `i` may match.
     detectors: u64,
     /// The lines (byte ranges) holding a credential-name word, when asked for.
     name_lines: Vec<std::ops::Range<usize>>,
 }
 
-fn keyword_scan(text: &str, names: bool) -> Hits {
+pub(crate) fn keyword_scan(text: &str, names: bool) -> Hits {
     let keywords = &*KEYWORDS;
     let mut hits = Hits {
         detectors: keywords.always,
         name_lines: Vec::new(),
     };
+    for &(bit, gate) in &keywords.gated {
+        if !gate(text) {
+            hits.detectors &= !bit;
+        }
+    }
     // Every occurrence of every pattern, without an overlapping search (which cannot skip
     // ahead): the longest match at each start where one begins, restarting one byte later,
     // and the patterns that longest match contains. A shorter pattern at the same start is a
@@ -402,6 +455,12 @@ fn keyword_scan(text: &str, names: bool) -> Hits {
         };
         let pattern = hit.pattern().as_usize();
         for &pattern in std::iter::once(&pattern).chain(&keywords.contained[pattern]) {
+            if let Some(exact) = keywords.exact[pattern] {
+                let matched = &text.as_bytes()[hit.start()..hit.end()];
+                if !matched.windows(exact.len()).any(|w| w == exact.as_bytes()) {
+                    continue;
+                }
+            }
             match keywords.owner[pattern] {
                 Some(detector) => hits.detectors |= 1 << detector,
                 None if names => {
@@ -479,10 +538,19 @@ pub fn find_all_with_assignments(text: &str) -> Vec<Found> {
 /// The credentials bound to credential names in `text` that no known format covers (those are
 /// NB401's). The formats are searched only when there is such a credential, which is rare.
 pub fn find_assignments_only(text: &str) -> Vec<Found> {
-    let hits = keyword_scan(text, true);
+    assignments_only_with(text, &keyword_scan(text, true))
+}
+
+/// [`find_all`] with the keyword scan of `text` already done (with names).
+pub(crate) fn formats_with(text: &str, hits: &Hits) -> Vec<Found> {
+    find_formats(text, hits)
+}
+
+/// [`find_assignments_only`] with the keyword scan of `text` already done.
+pub(crate) fn assignments_only_with(text: &str, hits: &Hits) -> Vec<Found> {
     let mut assignments = assignments_in_lines(text, &hits.name_lines);
     if !assignments.is_empty() {
-        let formats = find_formats(text, &hits);
+        let formats = find_formats(text, hits);
         assignments.retain(|a| !formats.iter().any(|f| f.start < a.end && a.start < f.end));
     }
     assignments
@@ -990,6 +1058,55 @@ fn is_regex_like(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A keyword of a detector whose regex minds case counts only as written: `sklearn`,
+    /// `task` and `Sg.` do not start the Twilio or SendGrid regexes; the name words and the
+    /// keywords of detectors that ignore case still match in any case.
+    /// The Discord gate passes every text the regex can match in, and few others.
+    #[test]
+    fn the_discord_gate_is_necessary_and_narrow() {
+        let token = DETECTORS
+            .iter()
+            .find(|d| d.id == "discord-bot-token")
+            .unwrap()
+            .example;
+        for text in [
+            token.to_string(),
+            format!("bot.run('{token}')"),
+            format!("x={token}\n"),
+        ] {
+            assert!(discord_candidate(&text), "{text}");
+            assert!(!find_all(&text).is_empty(), "{text}");
+        }
+        for text in [
+            "import numpy as np\nx = np.array([1.5, 2.5])",
+            "MjU5NTM1MzI1NTg3NDIyMTkx.bp2uqG",
+            "",
+            ".",
+        ] {
+            assert!(!discord_candidate(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn keywords_of_case_minding_detectors_match_as_written() {
+        let bit = |keyword: &str| {
+            let index = DETECTORS
+                .iter()
+                .position(|d| d.keywords.contains(&keyword))
+                .unwrap();
+            1u64 << index
+        };
+        let scan = |text: &str| keyword_scan(text, true);
+        assert_eq!(
+            scan("from sklearn import svm; task = mask").detectors & bit("SK"),
+            0
+        );
+        assert_ne!(scan("sid = 'SK0123'").detectors & bit("SK"), 0);
+        assert_eq!(scan("Sg.x").detectors & bit("SG."), 0);
+        assert_ne!(scan("AWS_SECRET = 1").detectors & bit("ecret"), 0);
+        assert_eq!(scan("my_PASS = 1").name_lines.len(), 1);
+    }
 
     #[test]
     fn every_example_is_found_by_its_own_detector() {

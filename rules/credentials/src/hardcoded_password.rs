@@ -88,7 +88,7 @@ impl Rule for HardcodedPassword {
             }
             let offset = cell.synthetic_prefix.min(cell.source.len());
             let source = &cell.source[offset..];
-            for found in scanner.assignments(source) {
+            for found in scanner.cell_assignments(checker, index, offset) {
                 let value = &source[found.start..found.end];
                 let range = TextRange::new(
                     TextSize::try_from(offset + found.start).unwrap_or_default(),

@@ -72,6 +72,21 @@ impl<'a> Scanner<'a> {
         self.allowed(text, detectors::find_assignments_only(text))
     }
 
+    /// [`Scanner::secrets`] of a cell's source (from `from`), sharing one keyword scan per
+    /// cell between the rules that read sources.
+    fn cell_secrets(&self, checker: &Checker<'_>, cell: usize, from: usize) -> Vec<Found> {
+        let text = &checker.notebook.cells[cell].source[from..];
+        let hits = source_hits(checker, cell, from);
+        self.allowed(text, detectors::formats_with(text, &hits))
+    }
+
+    /// [`Scanner::assignments`] of a cell's source, with the shared keyword scan.
+    fn cell_assignments(&self, checker: &Checker<'_>, cell: usize, from: usize) -> Vec<Found> {
+        let text = &checker.notebook.cells[cell].source[from..];
+        let hits = source_hits(checker, cell, from);
+        self.allowed(text, detectors::assignments_only_with(text, &hits))
+    }
+
     fn allowed(&self, text: &str, mut found: Vec<Found>) -> Vec<Found> {
         if !self.allowlist.is_empty() {
             found.retain(|f| !self.is_allowed(&text[f.start..f.end]));
@@ -82,6 +97,25 @@ impl<'a> Scanner<'a> {
     fn is_allowed(&self, secret: &str) -> bool {
         self.allowlist.iter().any(|a| a.is_match(secret))
     }
+}
+
+/// The keyword scans of cell sources (from a given offset), done once per notebook for NB401
+/// and NB402.
+#[derive(Default)]
+struct SourceScans(std::collections::HashMap<(usize, usize), std::rc::Rc<detectors::Hits>>);
+
+fn source_hits(checker: &Checker<'_>, cell: usize, from: usize) -> std::rc::Rc<detectors::Hits> {
+    if let Some(hits) =
+        checker.with_state(|scans: &mut SourceScans| scans.0.get(&(cell, from)).cloned())
+    {
+        return hits;
+    }
+    let hits = std::rc::Rc::new(detectors::keyword_scan(
+        &checker.notebook.cells[cell].source[from..],
+        true,
+    ));
+    checker.with_state(|scans: &mut SourceScans| scans.0.insert((cell, from), hits.clone()));
+    hits
 }
 
 /// The unsafe fix of a secret written as a string literal: read it from the environment

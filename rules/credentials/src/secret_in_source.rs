@@ -90,9 +90,9 @@ impl Rule for SecretInSource {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let scanner = Scanner::new(checker);
         for (index, cell) in checker.notebook.cells.iter().enumerate() {
-            let source = &cell.source[cell.synthetic_prefix.min(cell.source.len())..];
-            let offset = cell.synthetic_prefix;
-            for found in scanner.secrets(source) {
+            let offset = cell.synthetic_prefix.min(cell.source.len());
+            let source = &cell.source[offset..];
+            for found in scanner.cell_secrets(checker, index, offset) {
                 let range = TextRange::new(
                     TextSize::try_from(found.start + offset).unwrap_or_default(),
                     TextSize::try_from(found.end + offset).unwrap_or_default(),
