@@ -237,6 +237,20 @@ const GENERATORS: &[&str] = &[
     "random.Random",
 ];
 
+/// The top-level modules the tables above name (`numpy`, `sklearn`, ...).
+static MODULES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        let first = |name: &'static str| name.split('.').next().unwrap_or(name);
+        SEEDS
+            .iter()
+            .map(|(name, _)| first(name))
+            .chain(RANDOM_STATE.iter().map(|n| first(n)))
+            .chain(SHUFFLE_SPLITTERS.iter().map(|n| first(n)))
+            .chain(GENERATORS.iter().map(|n| first(n)))
+            .chain(["numpy", "random", "torch", "tensorflow"])
+            .collect()
+    });
+
 impl Rule for UnseededRandomness {}
 
 impl AstRule for UnseededRandomness {
@@ -270,6 +284,14 @@ impl AstRule for UnseededRandomness {
             }
             return;
         };
+        // Most calls are of modules no table names: skip them before building the name.
+        if !qualified
+            .segments()
+            .first()
+            .is_some_and(|first| MODULES.contains(first))
+        {
+            return;
+        }
         let name = qualified.to_string();
         if let Some((_, libraries)) = SEEDS.iter().find(|(seed, _)| *seed == name) {
             checker.with_state(|seeded: &mut Seeded| seeded.0.extend(libraries.iter().copied()));
