@@ -553,8 +553,10 @@ pub fn to_json(graph: &Graph) -> serde_json::Value {
 }
 
 /// Mermaid text with only what the flowchart grammar allows in a quoted label.
+/// A `#` is escaped first: Mermaid reads `#...;` as an entity code (`data#1;.csv`).
 fn mermaid_text(text: &str) -> String {
-    text.replace('"', "#quot;")
+    text.replace('#', "#35;")
+        .replace('"', "#quot;")
         .replace('<', "#lt;")
         .replace('>', "#gt;")
         .replace(['\n', '\r'], " ")
@@ -822,4 +824,21 @@ pub fn legend() -> String {
     out.push_str("- blue cylinder: a file read or written with a literal path (thick edges)\n");
     out.push_str("- grey hexagon: the notebook's imports (`--imports` draws them as cells)\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Labels come from the notebook: quotes, angle brackets, `#`, backslashes and line breaks
+    /// in a path or heading never end a label early or read as markup.
+    #[test]
+    fn hostile_labels_are_escaped() {
+        let text = "we\"ird <b>#1;\\path\nnext";
+        let mermaid = mermaid_text(text);
+        assert_eq!(mermaid, "we#quot;ird #lt;b#gt;#35;1;\\path next");
+        assert!(!mermaid.contains(['"', '<', '>', '\n']));
+        let dot = dot_text(text);
+        assert_eq!(dot, "we\\\"ird <b>#1;\\\\path next");
+    }
 }
