@@ -1,3 +1,5 @@
+use std::fmt::Write as _;
+
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 use serde_json::Value;
 
@@ -96,7 +98,7 @@ fn walk(value: &Value, pointer: &mut String, visit: &mut dyn FnMut(&str, &str)) 
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = pointer.len();
-                pointer.push_str(&format!("/{i}"));
+                let _ = write!(pointer, "/{i}");
                 walk(item, pointer, visit);
                 pointer.truncate(len);
             }
@@ -105,7 +107,11 @@ fn walk(value: &Value, pointer: &mut String, visit: &mut dyn FnMut(&str, &str)) 
             for (key, item) in map {
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                if key.contains(['~', '/']) {
+                    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                } else {
+                    pointer.push_str(key);
+                }
                 walk(item, pointer, visit);
                 pointer.truncate(len);
             }
