@@ -67,6 +67,8 @@ fn files_read_and_written_are_nodes() {
         ("models/model.pkl", vec![], vec![5]),
         ("data/clean.parquet", vec![8], vec![6]),
         ("data/weights.npy", vec![], vec![6]),
+        ("data/store.h5", vec![], vec![6]),
+        ("odd \"name\" <#1;>.txt", vec![], vec![6]),
         ("report.txt", vec![], vec![8]),
     ]
     .into_iter()
@@ -111,6 +113,74 @@ fn imports_are_one_node_unless_asked() {
         .unwrap()
         .iter()
         .any(|e| e["from"] == 2 && e["names"] == serde_json::json!(["pd"])));
+}
+
+fn json_of_cells(cells: &[(&str, Option<u64>)]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.ipynb");
+    let cells: Vec<serde_json::Value> = cells
+        .iter()
+        .map(|(source, count)| {
+            serde_json::json!({"cell_type": "code", "execution_count": count, "metadata": {},
+                               "outputs": [], "source": source})
+        })
+        .collect();
+    let notebook =
+        serde_json::json!({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5});
+    std::fs::write(&path, notebook.to_string()).unwrap();
+    let run = nblint(&["graph", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    value.as_object().unwrap().values().next().unwrap().clone()
+}
+
+/// A cell of imports only stays a cell when it binds a name other statements bind too (its
+/// edges matter) or when it carries a mark; its execution count still orders the cells below.
+#[test]
+fn import_cells_with_shared_names_or_marks_stay_cells() {
+    let graph = json_of_cells(&[
+        ("import numpy as np\nfrom utils import data", Some(1)),
+        ("data = clean(data)", Some(2)),
+        ("print(data, np.pi)", Some(3)),
+    ]);
+    assert!(graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["from"] == 1 && e["to"] == 2 && e["names"] == serde_json::json!(["data"])));
+    assert_eq!(graph["nodes"][0]["binds"], serde_json::json!(["data"]));
+
+    let graph = json_of_cells(&[
+        ("import numpy as np", Some(10)),
+        ("x = np.zeros(3)", Some(3)),
+        ("print(x)", Some(4)),
+    ]);
+    assert_eq!(graph["imports"]["cells"], serde_json::json!([1]));
+    let marks: Vec<(u64, serde_json::Value)> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["cell"].as_u64().unwrap(), n["marks"].clone()))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            (2, serde_json::json!(["out-of-order"])),
+            (3, serde_json::json!(["out-of-order"]))
+        ]
+    );
+
+    let graph = json_of_cells(&[
+        ("import json", None),
+        ("x = 1", Some(1)),
+        ("print(x)", Some(2)),
+    ]);
+    assert_eq!(graph["imports"]["cells"], serde_json::json!([]), "{graph}");
+    assert_eq!(graph["nodes"][0]["cell"], 1);
+    assert_eq!(
+        graph["nodes"][0]["marks"],
+        serde_json::json!(["never-run", "unused"])
+    );
 }
 
 /// `--findings`: only the cells `nblint check` reports, labelled with their codes, and the edges,

@@ -186,19 +186,18 @@ pub fn build(notebook: &Notebook, options: &Options) -> Graph {
         if cell.kind != CellKind::Code || semantic.cells[index].analysis == Analysis::None {
             continue;
         }
-        if collapse && imports_only(&cells[index]) {
-            import_cells.push(index + 1);
-            continue;
-        }
         let mut binds: Vec<String> = Vec::new();
+        let mut binds_otherwise = false;
         for event in semantic.events(index) {
             let name = event.name.to_string();
-            if matches!(event.kind, EventKind::Bind(_))
-                && !binds.contains(&name)
-                && !import_names.contains(&name)
-            {
-                binds.push(name);
+            if !matches!(event.kind, EventKind::Bind(_)) || binds.contains(&name) {
+                continue;
             }
+            if import_names.contains(&name) {
+                continue;
+            }
+            binds_otherwise = true;
+            binds.push(name);
         }
         let mut marks = BTreeSet::new();
         match cell.execution_count {
@@ -212,6 +211,12 @@ pub fn build(notebook: &Notebook, options: &Options) -> Graph {
                 highest = Some(highest.map_or(count, |h| h.max(count)));
             }
             None => {}
+        }
+        // A cell of imports only joins the imports node, unless it binds a name some other
+        // statement binds too (its edges matter then) or carries a mark.
+        if collapse && imports_only(&cells[index]) && !binds_otherwise && marks.is_empty() {
+            import_cells.push(index + 1);
+            continue;
         }
         node_of.insert(index, graph.nodes.len());
         stage.nodes.push(graph.nodes.len());
@@ -437,7 +442,7 @@ impl<'b> Visitor<'b> for FileCalls<'_> {
             if let Some(found) = io::io_call(self.imports, self.semantic, self.cell, call) {
                 if let Some(Expr::StringLiteral(path)) = io::path_argument(call, found.argument) {
                     let path = path.value.to_str();
-                    if !path.is_empty() && !path.contains(['\n', '\r']) {
+                    if !path.is_empty() && !path.chars().any(char::is_control) {
                         self.found.push((path.to_string(), found.direction));
                     }
                 }
@@ -559,7 +564,7 @@ fn mermaid_text(text: &str) -> String {
         .replace('"', "#quot;")
         .replace('<', "#lt;")
         .replace('>', "#gt;")
-        .replace(['\n', '\r'], " ")
+        .replace(char::is_control, " ")
 }
 
 /// The graph as a Mermaid flowchart (GitHub renders it in Markdown).
@@ -684,7 +689,7 @@ fn mermaid_id(name: &str) -> String {
 fn dot_text(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('"', "\\\"")
-        .replace(['\n', '\r'], " ")
+        .replace(char::is_control, " ")
 }
 
 /// The graph in Graphviz DOT, with a legend.
@@ -834,11 +839,11 @@ mod tests {
     /// in a path or heading never end a label early or read as markup.
     #[test]
     fn hostile_labels_are_escaped() {
-        let text = "we\"ird <b>#1;\\path\nnext";
+        let text = "we\"ird <b>#1;\\path\nnext\u{0}";
         let mermaid = mermaid_text(text);
-        assert_eq!(mermaid, "we#quot;ird #lt;b#gt;#35;1;\\path next");
+        assert_eq!(mermaid, "we#quot;ird #lt;b#gt;#35;1;\\path next ");
         assert!(!mermaid.contains(['"', '<', '>', '\n']));
         let dot = dot_text(text);
-        assert_eq!(dot, "we\\\"ird <b>#1;\\\\path next");
+        assert_eq!(dot, "we\\\"ird <b>#1;\\\\path next ");
     }
 }

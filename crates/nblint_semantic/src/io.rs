@@ -140,7 +140,15 @@ pub fn io_call(
     };
     if let Some(name) = imports.resolve_call(cell, call) {
         let name = name.to_string();
-        return found(FIRST_ARGUMENT, &name, 0).or_else(|| found(SECOND_ARGUMENT, &name, 1));
+        let io = found(FIRST_ARGUMENT, &name, 0).or_else(|| found(SECOND_ARGUMENT, &name, 1));
+        // `h5py.File(path, "w")` opens like `open`: its mode says which way.
+        return io.map(|io| match name.as_str() {
+            "h5py.File" => IoCall {
+                direction: open_direction(call),
+                ..io
+            },
+            _ => io,
+        });
     }
     match &*call.func {
         // `open` is the builtin unless some cell binds it (`def open`, an import).
@@ -179,7 +187,8 @@ pub fn io_call(
     }
 }
 
-/// `open(path)` reads; `open(path, "w")` (or `a`, `x`, `+`, as `mode=` too) writes.
+/// `open(path)` reads; `open(path, "w")` (or `a`, `x`, `+`, as `mode=` too) writes. The same
+/// for `h5py.File`.
 fn open_direction(call: &ExprCall) -> Direction {
     let mode = call.arguments.args.get(1).or_else(|| {
         call.arguments
