@@ -33,13 +33,24 @@ pub fn nblint(args: &[&str]) -> Run {
     }
 }
 
-/// The `nblint` binary cargo built for this test run, beside the test executable, for tests
-/// that need a separate process (to kill it, or to run it in another namespace).
-pub fn binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?;
+/// The `nblint` executable cargo built for this test run, beside the test executable, for
+/// tests that need a separate process (to kill it, or to run it in another namespace).
+/// `cargo test --workspace` always builds it (for `crates/nblint/tests/binary.rs`); a test
+/// run of this package alone needs `cargo build -p nblint` first. A missing executable fails
+/// the test: a test that skips itself silently in CI proves nothing.
+pub fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable is in target/<profile>/deps");
     let path = dir.join(format!("nblint{}", std::env::consts::EXE_SUFFIX));
-    path.exists().then_some(path)
+    assert!(
+        path.exists(),
+        "no nblint executable at {}: run `cargo test --workspace`, or `cargo build -p nblint` before testing this package alone",
+        path.display()
+    );
+    path
 }
 
 /// The directory of the hand-written fixture notebooks, relative to the package (the test's
