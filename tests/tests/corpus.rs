@@ -14,21 +14,29 @@ const INVALID_JSON: [&str; 5] = [
     "courses__machine_learning__deepdive__09_sequence__poetry.ipynb",
 ];
 
+/// Every finding of `nblint check` over `dir` as JSON, with `extra` arguments; the run must
+/// end without an error or an internal error.
+fn json_findings(dir: &std::path::Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec![
+        "check",
+        dir.to_str().unwrap(),
+        "--output-format",
+        "json",
+        "--exit-zero",
+    ];
+    args.extend(extra);
+    let run = nblint(&args);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
 #[test]
 fn dev_corpus_invalid_files_and_positions() {
     let Some(dev) = shared("corpus/dev") else {
         return;
     };
-    let run = nblint(&[
-        "check",
-        dev.to_str().unwrap(),
-        "--output-format",
-        "json",
-        "--exit-zero",
-    ]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
-    let findings: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let findings = json_findings(&dev, &[]);
 
     // Python's json module is the reference for "invalid JSON"; the corpus README lists five.
     let nb001: BTreeSet<String> = findings
@@ -92,18 +100,7 @@ fn dev_corpus_every_finding_points_at_the_flagged_text() {
     let Some(dev) = shared("corpus/dev") else {
         return;
     };
-    let run = nblint(&[
-        "check",
-        dev.to_str().unwrap(),
-        "--select",
-        "ALL",
-        "--output-format",
-        "json",
-        "--exit-zero",
-    ]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
-    let findings: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let findings = json_findings(&dev, &["--select", "ALL"]);
     let mut files: std::collections::HashMap<String, (String, nblint_notebook::Notebook)> =
         std::collections::HashMap::new();
     let (mut checked, mut raw_checked) = (0, 0);

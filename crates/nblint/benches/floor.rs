@@ -11,9 +11,12 @@
 //! `THREADS` threads (2), on `NBLINT_BENCH_CORPUS` (default `../shared/corpus/dev`).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rayon::prelude::*;
+
+mod common;
+use common::{env_number, median};
 
 fn main() {
     let corpus = std::env::var_os("NBLINT_BENCH_CORPUS")
@@ -182,27 +185,6 @@ fn parse_floor(path: &Path) {
         };
         std::hint::black_box(ruff_python_parser::parse_module(&source).is_ok());
     }
-}
-
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    let mut times: Vec<Duration> = (0..runs.max(1))
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(default)
 }
 
 fn tempfile_dir() -> PathBuf {

@@ -8,9 +8,10 @@
 //! same names, one cell of many statements, many imports, many names read across cells, long
 //! call chains, `global` writes through calls, headings, and outputs full of keywords.
 
-use std::time::{Duration, Instant};
-
 use serde_json::{json, Value};
+
+mod common;
+use common::{env_number, median};
 
 type Shape = (&'static str, usize, fn(usize) -> Value);
 
@@ -26,11 +27,7 @@ const SHAPES: [Shape; 8] = [
 ];
 
 fn main() {
-    let runs: usize = std::env::var("RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(3);
+    let runs = env_number("RUNS", 3);
     let dir = std::env::temp_dir().join(format!("nblint-bench-scaling-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     println!(
@@ -185,17 +182,4 @@ fn outputs(n: usize) -> Value {
     let text: Vec<&str> = std::iter::repeat_n(line, n).collect();
     let output = json!({"output_type": "stream", "name": "stdout", "text": text});
     notebook(vec![code("print(log)".to_string(), 1, vec![output])])
-}
-
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
 }
