@@ -1,5 +1,6 @@
 use std::collections::HashSet;
 
+use nblint_engine::ruff_python_ast::helpers::any_over_expr;
 use nblint_engine::ruff_python_ast::{self as ast, Expr, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange};
 use nblint_engine::semantic::{BindKind, EventKind, MutationKind};
@@ -241,8 +242,16 @@ fn value_effect(value: &Expr, name: &str) -> Option<String> {
     match value {
         Expr::BinOp(binop) => {
             let uses = mentions(&binop.left, name) || mentions(&binop.right, name);
+            let reads = |e: &Expr| any_over_expr(e, |e: &Expr| is_name(e, name));
             match binop.op {
                 ast::Operator::BitOr | ast::Operator::BitAnd => None,
+                // Scaling or centering by a statistic of itself (`x / x.sum()`,
+                // `x - x.mean()`, `x / tf.reduce_sum(x, axis=1)`) gives the same values again.
+                ast::Operator::Div | ast::Operator::Sub
+                    if reads(&binop.left) && reads(&binop.right) =>
+                {
+                    None
+                }
                 op if uses => Some(format!("applies `{}` again", operator(op))),
                 _ => None,
             }
@@ -297,6 +306,18 @@ fn call_effect(call: &ast::ExprCall, name: &str) -> Option<String> {
             .any(|kw| kw.arg.as_ref().is_some_and(|a| a.as_str() == k))
     };
     match method {
+        // Side by side (`axis=1`): only the frame itself, not columns picked from it, comes
+        // back twice.
+        "concat" if columns_axis(call) => call
+            .arguments
+            .args
+            .iter()
+            .any(|a| match a {
+                Expr::List(l) => l.elts.iter().any(|e| is_name(e, name)),
+                Expr::Tuple(t) => t.elts.iter().any(|e| is_name(e, name)),
+                e => is_name(e, name),
+            })
+            .then(|| "adds the same columns again (`concat` side by side)".to_string()),
         "concat" | "append" | "vstack" | "hstack" | "column_stack" | "concatenate"
         | "row_stack"
             if takes_name || on_name =>
@@ -324,6 +345,19 @@ fn call_effect(call: &ast::ExprCall, name: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether a `concat` joins side by side: `axis=1` or `axis="columns"`.
+fn columns_axis(call: &ast::ExprCall) -> bool {
+    call.arguments.keywords.iter().any(|k| {
+        k.arg.as_ref().is_some_and(|a| a.as_str() == "axis")
+            && (number(&k.value) == Some(1)
+                || matches!(&k.value, Expr::StringLiteral(s) if s.value.to_str() == "columns"))
+    })
+}
+
+fn is_name(expr: &Expr, name: &str) -> bool {
+    matches!(expr, Expr::Name(n) if n.id.as_str() == name)
 }
 
 /// What calling a mutating method again does.
