@@ -326,12 +326,9 @@ const NAME_WORDS: [&str; 8] = [
 /// regard to ASCII case: one pass over a text tells which detectors can match in it and which
 /// lines may bind a credential to a name. Detectors without keywords always run.
 struct Keywords {
-    automaton: aho_corasick::AhoCorasick,
+    lanes: crate::lanes::Lanes,
     /// For each pattern, the detector it is a keyword of; `None` for the name words.
     owner: Vec<Option<usize>>,
-    /// For each pattern, the other patterns it contains (`private_key_id` holds `key`): a
-    /// match of the longer one is also an occurrence of each of them.
-    contained: Vec<Vec<usize>>,
     /// For each pattern, the exact text to find when its detector's regex minds case (`SK`
     /// of a Twilio key is not the `sk` of `sklearn`): the automaton matches without regard to
     /// case, for the name words, and a keyword of such a detector counts only as written.
@@ -354,15 +351,28 @@ const GATES: &[(&str, Gate)] = &[("discord-bot-token", discord_candidate)];
 fn discord_candidate(text: &str) -> bool {
     let bytes = text.as_bytes();
     let token = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-    memchr::memchr_iter(b'.', bytes).any(|dot| {
+    // Dots are common in code, a second dot 7 bytes after one is not: blocks of 64 positions
+    // are tested for that pair at once (a loop the compiler vectorizes), and only a block
+    // that has one is looked at closely.
+    let candidate = |dot: usize| {
+        if !bytes[dot + 1..dot + 7].iter().all(|&b| token(b)) {
+            return false;
+        }
         let mut run = 0;
         while run < 26 && run < dot && token(bytes[dot - 1 - run]) {
             run += 1;
         }
-        run >= 24
-            && (24..=run).any(|n| matches!(bytes[dot - n], b'M' | b'N' | b'O'))
-            && bytes.get(dot + 7) == Some(&b'.')
-            && bytes[dot + 1..dot + 7].iter().all(|&b| token(b))
+        run >= 24 && (24..=run).any(|n| matches!(bytes[dot - n], b'M' | b'N' | b'O'))
+    };
+    let positions = bytes.len().saturating_sub(7);
+    (0..positions).step_by(64).any(|block| {
+        let end = (block + 64).min(positions);
+        let pair = bytes[block..end]
+            .iter()
+            .zip(&bytes[block + 7..end + 7])
+            .fold(false, |any, (&a, &b)| any | ((a == b'.') & (b == b'.')));
+        pair && (block..end)
+            .any(|dot| bytes[dot] == b'.' && bytes[dot + 7] == b'.' && candidate(dot))
     })
 }
 
@@ -387,22 +397,7 @@ static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
         owner.push(None);
         exact.push(None);
     }
-    let automaton = aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&patterns)
-        .expect("the keywords build an automaton");
-    let lower: Vec<String> = patterns.iter().map(|p| p.to_ascii_lowercase()).collect();
-    let contained = lower
-        .iter()
-        .enumerate()
-        .map(|(i, outer)| {
-            (0..lower.len())
-                .filter(|&j| j != i && outer.contains(lower[j].as_str()))
-                .collect()
-        })
-        .collect();
+    let lanes = crate::lanes::Lanes::new(&patterns).expect("the keywords fit the scan table");
     let gated = GATES
         .iter()
         .map(|&(id, gate)| {
@@ -414,9 +409,8 @@ static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| {
         })
         .collect();
     Keywords {
-        automaton,
+        lanes,
         owner,
-        contained,
         exact,
         always,
         gated,
@@ -443,40 +437,28 @@ pub(crate) fn keyword_scan(text: &str, names: bool) -> Hits {
             hits.detectors &= !bit;
         }
     }
-    // Every occurrence of every pattern, without an overlapping search (which cannot skip
-    // ahead): the longest match at each start where one begins, restarting one byte later,
-    // and the patterns that longest match contains. A shorter pattern at the same start is a
-    // prefix of it, and one that starts later inside it is found when the search gets there.
-    let mut at = 0;
-    while at < text.len() {
-        let input = aho_corasick::Input::new(text).span(at..text.len());
-        let Some(hit) = keywords.automaton.find(input) else {
-            break;
-        };
-        let pattern = hit.pattern().as_usize();
-        for &pattern in std::iter::once(&pattern).chain(&keywords.contained[pattern]) {
-            if let Some(exact) = keywords.exact[pattern] {
-                let matched = &text.as_bytes()[hit.start()..hit.end()];
-                if !matched.windows(exact.len()).any(|w| w == exact.as_bytes()) {
-                    continue;
-                }
-            }
-            match keywords.owner[pattern] {
-                Some(detector) => hits.detectors |= 1 << detector,
-                None if names => {
-                    if hits.name_lines.last().is_some_and(|l| hit.start() < l.end) {
-                        continue;
-                    }
-                    let start = text[..hit.start()].rfind('\n').map_or(0, |i| i + 1);
-                    let end = text[hit.end()..]
-                        .find('\n')
-                        .map_or(text.len(), |i| hit.end() + i);
-                    hits.name_lines.push(start..end);
-                }
-                None => {}
+    // Every occurrence of every pattern, by end: those on one line come together.
+    for hit in keywords.lanes.scan(text.as_bytes()) {
+        let pattern = hit.pattern;
+        if let Some(exact) = keywords.exact[pattern] {
+            if &text.as_bytes()[hit.start..hit.end] != exact.as_bytes() {
+                continue;
             }
         }
-        at = hit.start() + 1;
+        match keywords.owner[pattern] {
+            Some(detector) => hits.detectors |= 1 << detector,
+            None if names => {
+                if hits.name_lines.last().is_some_and(|l| hit.start < l.end) {
+                    continue;
+                }
+                let start = text[..hit.start].rfind('\n').map_or(0, |i| i + 1);
+                let end = text[hit.end..]
+                    .find('\n')
+                    .map_or(text.len(), |i| hit.end + i);
+                hits.name_lines.push(start..end);
+            }
+            None => {}
+        }
     }
     hits
 }

@@ -4,6 +4,7 @@
 
 pub mod detectors;
 mod hardcoded_password;
+mod lanes;
 mod secret_in_metadata;
 mod secret_in_output;
 mod secret_in_source;
