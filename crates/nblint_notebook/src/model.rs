@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -360,10 +360,146 @@ impl<'de> Deserialize<'de> for MultiString {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MultiString, A::Error> {
                 let mut out = String::new();
-                while let Some(part) = seq.next_element::<std::borrow::Cow<'de, str>>()? {
-                    out.push_str(&part);
-                }
+                while seq.next_element_seed(Append(&mut out))?.is_some() {}
                 Ok(MultiString(out))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// Appends one JSON string to a buffer. The lines of a multiline string are joined without
+/// an allocation per line: serde_json hands over a line that holds an escape (most end in
+/// `\n`) from its scratch buffer, and a `String` or `Cow` would copy it into one of its own.
+struct Append<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for Append<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Append<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.0.push_str(v);
+        Ok(())
+    }
+}
+
+/// One element of a mime bundle's list: a string, appended to the text, or anything else,
+/// kept as a JSON value.
+struct Element<'a> {
+    text: &'a mut String,
+}
+
+impl<'de> DeserializeSeed<'de> for Element<'_> {
+    type Value = Option<Value>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Value>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Element<'_> {
+    type Value = Option<Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {
+        self.text.push_str(v);
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<Value>, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Some)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+}
+
+/// A mime bundle's value as text: a string; a list of strings, joined; anything else, as
+/// JSON text (`application/json` is an object).
+struct MimeText(String);
+
+impl<'de> Deserialize<'de> for MimeText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MimeText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MimeText, E> {
+                Ok(MimeText(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<MimeText, E> {
+                Ok(MimeText(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MimeText, A::Error> {
+                // The strings are joined as they come, with where each ends: should an
+                // element be something else, the list is rebuilt and written as JSON.
+                let mut text = String::new();
+                let mut ends: Vec<usize> = Vec::new();
+                let mut others: Vec<(usize, Value)> = Vec::new();
+                while let Some(element) = seq.next_element_seed(Element { text: &mut text })? {
+                    match element {
+                        None => ends.push(text.len()),
+                        Some(value) => others.push((ends.len() + others.len(), value)),
+                    }
+                }
+                if others.is_empty() {
+                    return Ok(MimeText(text));
+                }
+                let mut items = Vec::with_capacity(ends.len() + others.len());
+                let mut start = 0;
+                let mut others = others.into_iter().peekable();
+                for end in ends {
+                    while let Some((_, value)) = others.next_if(|(at, _)| *at == items.len()) {
+                        items.push(value);
+                    }
+                    items.push(Value::String(text[start..end].to_string()));
+                    start = end;
+                }
+                items.extend(others.map(|(_, value)| value));
+                Ok(MimeText(Value::Array(items).to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MimeText, A::Error> {
+                let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(MimeText(value.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<MimeText, E> {
+                Ok(MimeText(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<MimeText, E> {
+                Ok(MimeText(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<MimeText, E> {
+                Ok(MimeText(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<MimeText, E> {
+                Ok(MimeText(Value::from(v).to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<MimeText, E> {
+                Ok(MimeText(Value::Null.to_string()))
             }
         }
         deserializer.deserialize_any(V)
@@ -393,14 +529,7 @@ impl<'de> Deserialize<'de> for MimeBundle {
                 let mut out = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
                     if is_textual_mime(&key) {
-                        let value: Value = map.next_value()?;
-                        let text = match value {
-                            Value::String(s) => s,
-                            Value::Array(items) if items.iter().all(Value::is_string) => {
-                                items.iter().filter_map(Value::as_str).collect::<String>()
-                            }
-                            other => other.to_string(),
-                        };
+                        let MimeText(text) = map.next_value()?;
                         out.push((key, text));
                     } else {
                         map.next_value::<IgnoredAny>()?;
@@ -646,4 +775,50 @@ fn declared_python_major(metadata: &Value) -> Option<u32> {
 pub fn is_python_language(name: &str) -> bool {
     let name = name.trim().to_ascii_lowercase();
     name.is_empty() || name.starts_with("python") || name == "ipython" || name == "ipython3"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a mime bundle's value read as text was before [`MimeText`]: parsed to a `Value`,
+    /// strings and lists of strings joined, anything else written as JSON.
+    fn through_value(json: &str) -> String {
+        match serde_json::from_str::<Value>(json).unwrap() {
+            Value::String(s) => s,
+            Value::Array(items) if items.iter().all(Value::is_string) => {
+                items.iter().filter_map(Value::as_str).collect()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    #[test]
+    fn mime_text_is_what_a_json_value_gives() {
+        for json in [
+            r#""plain""#,
+            r#""esc\n\"aped\"\u00e9""#,
+            r#"["a\n", "b", "", "c\td"]"#,
+            r#"[]"#,
+            r#"["a", 1, "b"]"#,
+            r#"[1, "a", {"k": [1, 2.5]}, "b", null, true]"#,
+            r#"["a", "b", [1, "x"]]"#,
+            r#"{"data": {"x": [1, 2]}, "s": "t\n"}"#,
+            r#"12"#,
+            r#"-3"#,
+            r#"1.5e3"#,
+            r#"true"#,
+            r#"null"#,
+        ] {
+            let MimeText(text) = serde_json::from_str(json).unwrap();
+            assert_eq!(text, through_value(json), "{json}");
+        }
+    }
+
+    #[test]
+    fn multiline_strings_join_their_lines() {
+        let MultiString(text) = serde_json::from_str(r#"["a\n", "b\"", "", "\u00e9"]"#).unwrap();
+        assert_eq!(text, "a\nb\"é");
+        assert!(serde_json::from_str::<MultiString>(r#"["a", 1]"#).is_err());
+    }
 }
