@@ -7,8 +7,10 @@
 //! the whole floor), then nblint end to end (discovery, lint, report to a sink) with only the
 //! system rules (`--select NB0`: nblint's own load and parse), with the default rules, with
 //! every rule, and with a warm result cache, and what each rule family adds to the load and
-//! parse. Every figure is the median of `RUNS` runs (5) with
-//! `THREADS` threads (2), on `NBLINT_BENCH_CORPUS` (default `../shared/corpus/dev`).
+//! parse. The phases run in turn, round after round, so that a machine that gets busier or
+//! quieter moves them alike. Every figure is the median of `RUNS` rounds (5) with `THREADS`
+//! threads (2), on `NBLINT_BENCH_CORPUS` (default `../shared/corpus/dev`), in wall time and
+//! in CPU time (user and system, all threads), which a shared machine disturbs less.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,7 +18,7 @@ use std::time::Duration;
 use rayon::prelude::*;
 
 mod common;
-use common::{env_number, median};
+use common::{env_number, interleaved, median, Timing};
 
 fn main() {
     let corpus = std::env::var_os("NBLINT_BENCH_CORPUS")
@@ -56,15 +58,15 @@ fn main() {
         bytes as f64 / 1e6
     );
 
-    let read = median(runs, || {
+    let mut read = || {
         pool.install(|| {
             files
                 .par_iter()
                 .map(|f| std::fs::read(f).map_or(0, |b| b.len()))
                 .sum::<usize>()
         });
-    });
-    let json = median(runs, || {
+    };
+    let mut json = || {
         pool.install(|| {
             files.par_iter().for_each(|f| {
                 if let Ok(b) = std::fs::read(f) {
@@ -72,10 +74,10 @@ fn main() {
                 }
             })
         });
-    });
-    let floor = median(runs, || {
+    };
+    let mut floor = || {
         pool.install(|| files.par_iter().for_each(|f| parse_floor(f)));
-    });
+    };
 
     let cache = tempfile_dir();
     let threads_arg = threads.to_string();
@@ -104,17 +106,44 @@ fn main() {
             );
         }
     };
-    let system = median(runs, nblint(&["--no-cache", "--select", "NB0"]));
-    let default = median(runs, nblint(&["--no-cache"]));
-    let all = median(runs, nblint(&["--no-cache", "--select", "ALL"]));
+    // The floor and nblint run in turn, round after round: a machine that gets busier moves
+    // them alike, and the ratios stay meaningful where the times do not.
+    let mut system = nblint(&["--no-cache", "--select", "NB0"]);
+    let mut default = nblint(&["--no-cache"]);
+    let mut all = nblint(&["--no-cache", "--select", "ALL"]);
+    let timings = interleaved(
+        runs,
+        &mut [
+            &mut read,
+            &mut json,
+            &mut floor,
+            &mut system,
+            &mut default,
+            &mut all,
+        ],
+    );
+    let [read, json, floor, system, default, all] = timings[..] else {
+        unreachable!("one timing per case")
+    };
     let cache_arg = cache.to_string_lossy().into_owned();
     nblint(&["--cache-dir", &cache_arg])();
     let warm = median(runs, nblint(&["--cache-dir", &cache_arg]));
     let _ = std::fs::remove_dir_all(&cache);
+    let warm = Timing {
+        wall: warm,
+        cpu: None,
+    };
 
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64();
-    println!("{:<44} {:>9} {:>9}", "phase", "ms", "x floor");
+    let ratio = |d: Duration, of: Duration| d.as_secs_f64() / of.as_secs_f64();
+    let cpu_columns = |t: Timing, of: Timing| match (t.cpu, of.cpu) {
+        (Some(cpu), Some(floor)) => format!("{:>9.0} {:>9.2}", ms(cpu), ratio(cpu, floor)),
+        _ => format!("{:>9} {:>9}", "-", "-"),
+    };
+    println!(
+        "{:<44} {:>9} {:>9} {:>9} {:>9}",
+        "phase", "wall ms", "x floor", "CPU ms", "x floor"
+    );
     for (name, time) in [
         ("read", read),
         ("read + JSON", json),
@@ -124,21 +153,31 @@ fn main() {
         ("nblint --select ALL", all),
         ("nblint, default rules, warm cache", warm),
     ] {
-        println!("{name:<44} {:>9.1} {:>9.2}", ms(time), ratio(time));
+        println!(
+            "{name:<44} {:>9.1} {:>9.2} {}",
+            ms(time.wall),
+            ratio(time.wall, floor.wall),
+            cpu_columns(time, floor)
+        );
     }
     println!(
-        "default rules: {:.2}x the floor, {:.2}x nblint's own load and parse; warm cache: {:.1}% of a cold run",
-        ratio(default),
-        default.as_secs_f64() / system.as_secs_f64(),
-        100.0 * warm.as_secs_f64() / default.as_secs_f64()
+        "default rules: {:.2}x the floor ({} CPU), {:.2}x nblint's own load and parse; warm cache: {:.1}% of a cold run",
+        ratio(default.wall, floor.wall),
+        match (default.cpu, floor.cpu) {
+            (Some(d), Some(f)) => format!("{:.2}x", ratio(d, f)),
+            _ => "-".to_string(),
+        },
+        ratio(default.wall, system.wall),
+        100.0 * ratio(warm.wall, default.wall)
     );
 
     // What each family adds to nblint's own load and parse, with every one of its rules (the
     // semantic index, the imports table and the leakage pass are paid by the first family that
-    // asks for them, so the figures overlap and do not add up to `--select ALL`).
+    // asks for them, so the figures overlap and do not add up to `--select ALL`). Each family
+    // runs in turn with `--select NB0`, which it is compared with.
     println!(
-        "{:<44} {:>9} {:>9}",
-        "family (every rule) over NB0", "+ms", "x floor"
+        "{:<44} {:>9} {:>9} {:>9} {:>9}",
+        "family (every rule) over NB0", "+wall ms", "x floor", "+CPU ms", "x floor"
     );
     for (family, prefix) in [
         ("hidden state", "NB1"),
@@ -150,13 +189,22 @@ fn main() {
         ("reproducibility and leakage", "NB7"),
     ] {
         let select = format!("NB0,{prefix}");
-        let time = median(runs, nblint(&["--no-cache", "--select", &select]));
-        let added = time.saturating_sub(system);
+        let mut with = nblint(&["--no-cache", "--select", &select]);
+        let mut without = nblint(&["--no-cache", "--select", "NB0"]);
+        let timings = interleaved(runs, &mut [&mut with, &mut without]);
+        let added = timings[0].wall.saturating_sub(timings[1].wall);
+        let cpu = match (timings[0].cpu, timings[1].cpu, floor.cpu) {
+            (Some(with), Some(without), Some(floor)) => {
+                let added = with.saturating_sub(without);
+                format!("{:>9.0} {:>9.2}", ms(added), ratio(added, floor))
+            }
+            _ => format!("{:>9} {:>9}", "-", "-"),
+        };
         println!(
-            "{:<44} {:>9.1} {:>9.2}",
+            "{:<44} {:>9.1} {:>9.2} {cpu}",
             format!("{prefix} {family}"),
             ms(added),
-            ratio(added)
+            ratio(added, floor.wall)
         );
     }
 }
