@@ -334,16 +334,34 @@ struct Keywords {
     /// case, for the name words, and a keyword of such a detector counts only as written.
     exact: Vec<Option<&'static str>>,
     always: u64,
-    /// Detectors without keywords that have a cheap necessary test ([`GATES`]) instead.
+    /// Detectors with a cheap necessary test ([`GATES`]), run when the keywords allow them.
     gated: Vec<(u64, Gate)>,
 }
 
 /// A cheap test a text must pass for a detector's regex to be able to match in it.
 type Gate = fn(&str) -> bool;
 
-/// Detectors with no keyword to look for, and a cheap test a text must pass for their regex to
-/// be able to match: without it their regex would run over every text.
-const GATES: &[(&str, Gate)] = &[("discord-bot-token", discord_candidate)];
+/// Detectors with a cheap test a text must pass for their regex to be able to match: one
+/// without a keyword would run its regex over every text, and one whose keyword is common
+/// (`://`) over most.
+const GATES: &[(&str, Gate)] = &[
+    ("discord-bot-token", discord_candidate),
+    ("url-password", url_password_candidate),
+];
+
+/// Whether `text` has what a password in a URL needs: an `@` at most 193 bytes after a `://`
+/// (user, `:`, password), with no blank between them. URLs are common, credentials in them
+/// are not.
+fn url_password_candidate(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, b"://").any(|at| {
+        bytes[at + 3..]
+            .iter()
+            .take(64 + 1 + 128)
+            .take_while(|b| !b.is_ascii_whitespace())
+            .any(|&b| b == b'@')
+    })
+}
 
 /// Whether `text` has what a Discord bot token needs: a `.` after 24 to 26 token characters
 /// that start with `M`, `N` or `O`, then 6 token characters and another `.`. Dots are common,
@@ -432,11 +450,6 @@ pub(crate) fn keyword_scan(text: &str, names: bool) -> Hits {
         detectors: keywords.always,
         name_lines: Vec::new(),
     };
-    for &(bit, gate) in &keywords.gated {
-        if !gate(text) {
-            hits.detectors &= !bit;
-        }
-    }
     // Every occurrence of every pattern, by end: those on one line come together.
     for hit in keywords.lanes.scan(text.as_bytes()) {
         let pattern = hit.pattern;
@@ -448,7 +461,9 @@ pub(crate) fn keyword_scan(text: &str, names: bool) -> Hits {
         match keywords.owner[pattern] {
             Some(detector) => hits.detectors |= 1 << detector,
             None if names => {
-                if hits.name_lines.last().is_some_and(|l| hit.start < l.end) {
+                if hits.name_lines.last().is_some_and(|l| hit.start < l.end)
+                    || !assignment_follows(text.as_bytes(), hit.end)
+                {
                     continue;
                 }
                 let start = text[..hit.start].rfind('\n').map_or(0, |i| i + 1);
@@ -460,7 +475,38 @@ pub(crate) fn keyword_scan(text: &str, names: bool) -> Hits {
             None => {}
         }
     }
+    for &(bit, gate) in &keywords.gated {
+        if hits.detectors & bit != 0 && !gate(text) {
+            hits.detectors &= !bit;
+        }
+    }
     hits
+}
+
+/// Whether what follows a credential word ending at `end` can bind it, as
+/// [`ASSIGNMENT_REGEX`] requires: the rest of the name (`[A-Za-z0-9_.-]*`), an optional
+/// backslash and quote, blanks, then `=`, `:` or `<-`. A line where no credential word passes
+/// cannot match the regex, which is not run there.
+fn assignment_follows(text: &[u8], end: usize) -> bool {
+    let mut at = end;
+    let name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    while text.get(at).is_some_and(|&b| name(b)) {
+        at += 1;
+    }
+    if text.get(at) == Some(&b'\\') {
+        at += 1;
+    }
+    if matches!(text.get(at), Some(b'"' | b'\'')) {
+        at += 1;
+    }
+    while matches!(text.get(at), Some(b' ' | b'\t')) {
+        at += 1;
+    }
+    match text.get(at) {
+        Some(b'=' | b':') => true,
+        Some(b'<') => text.get(at + 1) == Some(&b'-'),
+        _ => false,
+    }
 }
 
 /// The secrets of known formats among the detectors `hits` allows.
@@ -1067,6 +1113,53 @@ mod tests {
             ".",
         ] {
             assert!(!discord_candidate(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn url_password_gate() {
+        for text in [
+            "postgresql://analyst:53eYfugPp1R8lzy1@db.internal:5432/sales",
+            "see https://example.org and mongodb://u:p4ssw0rd@host",
+        ] {
+            assert!(url_password_candidate(text), "{text}");
+            assert_eq!(find_all(text).len(), 1, "{text}");
+        }
+        for text in [
+            "https://github.com/org/repo",
+            "https://example.org/page mail me: someone@example.org",
+            "://",
+            "x://a:b c@d",
+        ] {
+            assert!(!url_password_candidate(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn lines_the_assignment_regex_can_match_are_kept() {
+        for line in [
+            "password = 'hunter2hunter2'",
+            "DB_PASSWORD=s3cr3tvalue1",
+            "\"api_key\": \"abcdefgh12345678\"",
+            "token <- \"abcdefgh12345678\"",
+            "my.secret-key\\\" : x",
+            "auth\t=\tvalue",
+            "PW:abcdefgh",
+            "x = 1; pwd = 'abcdefghij'",
+            "key=>value12345",
+            "credentials.json: abcdefgh",
+        ] {
+            assert!(ASSIGNMENT_REGEX.is_match(line), "{line}");
+            assert_eq!(keyword_scan(line, true).name_lines.len(), 1, "{line}");
+        }
+        for line in [
+            "for key in d.keys():",
+            "print(token)",
+            "tokens.append(x)",
+            "password",
+            "key -> value",
+        ] {
+            assert!(keyword_scan(line, true).name_lines.is_empty(), "{line}");
         }
     }
 
