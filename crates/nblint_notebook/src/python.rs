@@ -546,6 +546,14 @@ pub fn quiet_parser_panics() {
 /// that starts like an IPython escape command (`/`, `,`, `;`, `?`, `%%`, `!!`): the input on
 /// which the parser fails. Brackets in strings and comments do not count.
 fn mismatched_bracket_before_escape(source: &str) -> Option<String> {
+    let escape = |line: &str| {
+        let line = line.trim_start();
+        line.starts_with(['/', ',', ';', '?']) || line.starts_with("%%") || line.starts_with("!!")
+    };
+    // Such lines are rare: without one after the first line, no bracket needs matching.
+    if !source.lines().skip(1).any(escape) {
+        return None;
+    }
     let bytes = source.as_bytes();
     let mut open: Vec<u8> = Vec::new();
     let mut mismatch: Option<(u8, Option<u8>, usize)> = None;
@@ -579,11 +587,7 @@ fn mismatched_bracket_before_escape(source: &str) -> Option<String> {
         i += 1;
     }
     let (close, top, at) = mismatch?;
-    let escape_follows = source[at..].lines().skip(1).any(|line| {
-        let line = line.trim_start();
-        line.starts_with(['/', ',', ';', '?']) || line.starts_with("%%") || line.starts_with("!!")
-    });
-    if !escape_follows {
+    if !source[at..].lines().skip(1).any(escape) {
         return None;
     }
     let line = source[..at].matches('\n').count() + 1;

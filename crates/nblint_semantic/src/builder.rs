@@ -1,6 +1,6 @@
 //! Walks one cell's AST with Python's scoping rules and records its module-level events.
 
-use std::collections::HashSet;
+use crate::Set;
 
 use nblint_notebook::{CellSyntax, Notebook, ParsedCell};
 use ruff_python_ast::comparable::ComparableExpr;
@@ -102,16 +102,16 @@ enum ScopeKind {
 
 struct Scope {
     kind: ScopeKind,
-    locals: HashSet<Name>,
-    globals: HashSet<Name>,
+    locals: Set<Name>,
+    globals: Set<Name>,
 }
 
 impl Scope {
     fn new(kind: ScopeKind) -> Scope {
         Scope {
             kind,
-            locals: HashSet::new(),
-            globals: HashSet::new(),
+            locals: Set::default(),
+            globals: Set::default(),
         }
     }
 }
@@ -137,7 +137,7 @@ struct Builder<'i> {
     /// Inside a `try` whose handlers catch `NameError`.
     guarded: u32,
     /// Names bound by each enclosing module-level loop.
-    loops: Vec<HashSet<Name>>,
+    loops: Vec<Set<Name>>,
 }
 
 /// Where a name lookup ends.
@@ -905,9 +905,9 @@ impl<'ast> Visitor<'ast> for Builder<'_> {
                     Some((name, present)) => (Some(name), present),
                     None => (None, true),
                 };
-                let guard = |names: &mut Vec<HashSet<Name>>, on: bool| {
+                let guard = |names: &mut Vec<Set<Name>>, on: bool| {
                     if let (Some(name), true) = (&name, on) {
-                        names.push(HashSet::from([Name::new(name)]));
+                        names.push(Set::from_iter([Name::new(name)]));
                     }
                 };
                 guard(&mut self.loops, present);
@@ -1132,7 +1132,7 @@ fn pattern_capture(pattern: &Pattern) -> Option<&ast::Identifier> {
     }
 }
 
-fn collect_target_names(target: &Expr, names: &mut HashSet<Name>) {
+fn collect_target_names(target: &Expr, names: &mut Set<Name>) {
     match target {
         Expr::Name(name) => {
             names.insert(name.id.clone());

@@ -51,7 +51,7 @@
 //! - A name is not checked against the module's contents: after `import numpy`, `numpy.nope`
 //!   resolves to `numpy.nope`.
 
-use std::collections::HashMap;
+use crate::Map;
 
 use nblint_notebook::{CellSyntax, Notebook, ParsedCell};
 use ruff_python_ast::name::{Name, QualifiedName, UnqualifiedName};
@@ -161,10 +161,10 @@ pub struct Imports {
     cell_starts: Vec<usize>,
     /// Imports by the first segment of their qualified name (`.` for relative ones), so that a
     /// query about one package never looks at the others.
-    by_package: HashMap<Name, Vec<ImportId>>,
+    by_package: Map<Name, Vec<ImportId>>,
     /// Module-level bindings of every name some module-level import binds, sorted by
     /// `(cell, at)`.
-    module_bindings: HashMap<Name, Vec<ModuleBinding>>,
+    module_bindings: Map<Name, Vec<ModuleBinding>>,
     /// The function, lambda, comprehension and class scopes of each cell, sorted by start.
     scopes: Vec<Vec<Scope>>,
 }
@@ -483,7 +483,7 @@ fn sort_scopes(scopes: &mut Vec<Scope>) {
 struct Walker<'i> {
     cell: usize,
     imports: &'i mut Vec<Import>,
-    module: &'i mut HashMap<Name, Vec<ModuleBinding>>,
+    module: &'i mut Map<Name, Vec<ModuleBinding>>,
     scopes: Vec<Scope>,
     /// The scopes that receive bindings, innermost last; empty at module level.
     binding: Vec<usize>,

@@ -25,11 +25,16 @@ mod tests;
 
 pub use imports::{Import, ImportId, ImportKind, Imports, Placement};
 
-use std::collections::HashMap;
 
 use nblint_notebook::{Notebook, ParsedCell};
 use ruff_python_ast::name::Name;
 use ruff_text_size::TextRange;
+
+/// Hash maps and sets of the index, keyed mostly by names: aHash with a random key per
+/// process, several times faster than std's SipHash on short keys and, like it, not open to
+/// collisions a hostile notebook could craft.
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+pub(crate) type Set<K> = std::collections::HashSet<K, ahash::RandomState>;
 
 /// An index into [`SemanticIndex::functions`].
 pub type FunctionId = usize;
@@ -50,9 +55,9 @@ pub struct SemanticIndex {
     /// document order (by cell, then by the call's start).
     pub call_writes: Vec<CallWrite>,
     /// Every name some import binds, for [`SemanticIndex::is_imported`].
-    imported: std::collections::HashSet<Name>,
+    imported: Set<Name>,
     /// Every name some cell binds at module level, for [`SemanticIndex::binds`].
-    bound: std::collections::HashSet<Name>,
+    bound: Set<Name>,
 }
 
 /// How much of a cell the index could read.
@@ -293,7 +298,7 @@ impl SemanticIndex {
     /// Expands calls into reads of the called functions' free names and sets every read's
     /// status by simulating a top-to-bottom run.
     fn resolve(&mut self) {
-        let bound_anywhere: HashMap<Name, ()> = self
+        let bound_anywhere: Map<Name, ()> = self
             .all_events()
             .filter(|(_, e)| matches!(e.kind, EventKind::Bind(_)))
             .map(|(_, e)| (e.name.clone(), ()))
@@ -304,17 +309,17 @@ impl SemanticIndex {
         // nothing. One that is passed around (a callback) keeps them where it is defined: when
         // it runs is unknown.
         let mut referenced = vec![false; self.functions.len()];
-        let names: HashMap<&Name, Vec<FunctionId>> =
+        let names: Map<&Name, Vec<FunctionId>> =
             self.functions
                 .iter()
                 .enumerate()
-                .fold(HashMap::new(), |mut map, (id, f)| {
+                .fold(Map::default(), |mut map, (id, f)| {
                     map.entry(&f.name).or_default().push(id);
                     map
                 });
         let is_marker = |e: &Event| matches!(&e.kind, EventKind::Read(r) if matches!(r.via, Via::Call { function, .. } if function == builder::CALL_MARKER));
         // A call reads the callee's name too, at the marker's range: that read is the call.
-        let calls: std::collections::HashSet<(usize, TextRange, &Name)> = self
+        let calls: Set<(usize, TextRange, &Name)> = self
             .all_events()
             .filter(|(_, e)| is_marker(e))
             .map(|(cell, e)| (cell, e.range, &e.name))
@@ -336,7 +341,7 @@ impl SemanticIndex {
             .collect();
 
         // The definition-time bindings of globals that calls perform instead.
-        let performed_by_calls: std::collections::HashSet<(usize, &Name, TextRange)> = self
+        let performed_by_calls: Set<(usize, &Name, TextRange)> = self
             .functions
             .iter()
             .zip(&at_calls)
@@ -345,7 +350,7 @@ impl SemanticIndex {
             .collect();
 
         // Pass 1: expand calls, tracking which function each name holds at each point.
-        let mut holds: HashMap<Name, FunctionId> = HashMap::new();
+        let mut holds: Map<Name, FunctionId> = Map::default();
         let mut call_writes = Vec::new();
         for cell in 0..self.cells.len() {
             let events = std::mem::take(&mut self.cells[cell].events);
@@ -402,7 +407,7 @@ impl SemanticIndex {
             Bound,
             Deleted(usize, TextRange),
         }
-        let mut state: HashMap<Name, State> = HashMap::new();
+        let mut state: Map<Name, State> = Map::default();
         let mut pending: Vec<(usize, usize)> = Vec::new();
         for cell in 0..self.cells.len() {
             for i in 0..self.cells[cell].events.len() {
@@ -486,7 +491,7 @@ impl SemanticIndex {
         id: FunctionId,
         cell: usize,
         range: TextRange,
-        holds: &HashMap<Name, FunctionId>,
+        holds: &Map<Name, FunctionId>,
         at_calls: &[bool],
         out: &mut Vec<Event>,
         call_writes: &mut Vec<CallWrite>,
@@ -558,7 +563,7 @@ impl SemanticIndex {
         &self,
         id: FunctionId,
         range: TextRange,
-        holds: &HashMap<Name, FunctionId>,
+        holds: &Map<Name, FunctionId>,
         out: &mut Vec<Event>,
     ) {
         const MAX_READS: usize = 500;
