@@ -25,7 +25,6 @@ mod tests;
 
 pub use imports::{Import, ImportId, ImportKind, Imports, Placement};
 
-
 use nblint_notebook::{Notebook, ParsedCell};
 use ruff_python_ast::name::Name;
 use ruff_text_size::TextRange;

@@ -28,14 +28,18 @@ pub fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// The CPU time (user and system) this process has used, all its threads, those ended
-/// included; `None` where `/proc/self/stat` cannot be read. Linux counts it in ticks of 10 ms.
+/// The CPU time (user and system) this process and the children it waited for have used,
+/// all their threads, those ended included; `None` where `/proc/self/stat` cannot be read.
+/// Linux counts it in ticks of 10 ms.
 pub fn cpu_time() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // The command name, field 2, is in parentheses and may hold spaces: fields count from
-    // after its closing one. utime and stime are fields 14 and 15.
+    // after its closing one. utime, stime, cutime and cstime are fields 14 to 17.
     let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    let mut ticks = 0u64;
+    for field in 11..15 {
+        ticks += fields.get(field)?.parse::<u64>().ok()?;
+    }
     Some(Duration::from_millis(ticks * 10))
 }
 
