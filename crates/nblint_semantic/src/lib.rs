@@ -29,11 +29,11 @@ use nblint_notebook::{Notebook, ParsedCell};
 use ruff_python_ast::name::Name;
 use ruff_text_size::TextRange;
 
-/// Hash maps and sets of the index, keyed mostly by names: aHash with a random key per
+/// Hash maps and sets of the index and of the rules, keyed mostly by names: aHash with a random key per
 /// process, several times faster than std's SipHash on short keys and, like it, not open to
 /// collisions a hostile notebook could craft.
-pub(crate) type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
-pub(crate) type Set<K> = std::collections::HashSet<K, ahash::RandomState>;
+pub type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+pub type Set<K> = std::collections::HashSet<K, ahash::RandomState>;
 
 /// An index into [`SemanticIndex::functions`].
 pub type FunctionId = usize;

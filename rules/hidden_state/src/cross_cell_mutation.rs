@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use nblint_engine::semantic::Map;
 
 use nblint_engine::ruff_text_size::TextRange;
 use nblint_engine::semantic::{BindKind, EventKind, MutationKind};
@@ -69,7 +69,7 @@ impl Rule for CrossCellMutation {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let limit = checker.options::<HiddenStateOptions>().max_mutating_cells;
         let index = checker.semantic();
-        let mut chains: HashMap<&str, Chain> = HashMap::new();
+        let mut chains: Map<&str, Chain> = Map::default();
         let mut done: Vec<(&str, Chain)> = Vec::new();
         for (cell, event) in index.all_events() {
             let name = event.name.as_str();

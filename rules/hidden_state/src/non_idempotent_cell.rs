@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use nblint_engine::semantic::Set;
 
 use nblint_engine::ruff_python_ast::helpers::any_over_expr;
 use nblint_engine::ruff_python_ast::{self as ast, Expr, Stmt};
@@ -70,8 +70,8 @@ impl Rule for NonIdempotentCell {
                 .module()
                 .map(|module| &module.body[..])
                 .unwrap_or_default();
-            let mut fresh = HashSet::new();
-            let mut reported = HashSet::new();
+            let mut fresh = Set::default();
+            let mut reported = Set::default();
             for event in index.events(cell) {
                 let name = event.name.as_str();
                 let statement = || innermost(cell_body, event.range);

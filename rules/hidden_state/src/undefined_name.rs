@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use nblint_engine::semantic::Map;
 
 use crate::HiddenStateOptions;
 use nblint_engine::semantic::{EventKind, ReadStatus, Via};
@@ -68,7 +68,7 @@ impl Rule for UndefinedName {
         let builtins = &checker.options::<HiddenStateOptions>().builtins;
         // name -> (first read, first read in each other cell)
         let mut reads: Vec<(&str, Span, Vec<Span>)> = Vec::new();
-        let mut position: HashMap<&str, usize> = HashMap::new();
+        let mut position: Map<&str, usize> = Map::default();
         for (cell, event) in index.all_events() {
             let EventKind::Read(read) = &event.kind else {
                 continue;

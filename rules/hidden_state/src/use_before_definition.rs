@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use nblint_engine::semantic::Set;
 
 use nblint_engine::semantic::{EventKind, ReadStatus, Via};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
@@ -49,7 +49,7 @@ impl Rule for UseBeforeDefinition {
         let index = checker.semantic();
         // A name the runtime provides exists before the notebook binds it.
         let builtins = &checker.options::<crate::HiddenStateOptions>().builtins;
-        let mut reported = HashSet::new();
+        let mut reported = Set::default();
         for (cell, event) in index.all_events() {
             let EventKind::Read(read) = &event.kind else {
                 continue;

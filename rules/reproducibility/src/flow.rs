@@ -14,7 +14,7 @@
 //! The pass runs once per notebook, on first use, and only when the notebook imports a
 //! machine-learning library: there is nothing to leak without one.
 
-use std::collections::HashMap;
+use nblint_engine::semantic::Map;
 
 use nblint_engine::ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange};
@@ -101,10 +101,10 @@ fn analyze(checker: &Checker<'_>) -> Vec<Leak> {
         checker,
         test_words: &options.test_words,
         cell: 0,
-        env: HashMap::new(),
+        env: Map::default(),
         next_id: 0,
         splits: Vec::new(),
-        manual: HashMap::new(),
+        manual: Map::default(),
         leaks: Vec::new(),
         reported: Vec::new(),
         loops: Vec::new(),
@@ -112,7 +112,7 @@ fn analyze(checker: &Checker<'_>) -> Vec<Leak> {
         fits: Vec::new(),
         evaluations: Vec::new(),
         validated: false,
-        made_in_loop: HashMap::new(),
+        made_in_loop: Map::default(),
         sampled_train: Vec::new(),
         loop_targets: Vec::new(),
         index_splits: Vec::new(),
@@ -239,11 +239,11 @@ struct Flow<'c, 'a> {
     checker: &'c Checker<'a>,
     test_words: &'c [String],
     cell: usize,
-    env: HashMap<String, Value>,
+    env: Map<String, Value>,
     next_id: u32,
     splits: Vec<Split>,
     /// Manual splits (`train = df[:800]`), by the dataset they split.
-    manual: HashMap<u32, usize>,
+    manual: Map<u32, usize>,
     leaks: Vec<Leak>,
     /// (kind, cell, range) of findings made, so one place is reported once.
     reported: Vec<(Kind, usize, TextRange)>,
@@ -254,7 +254,7 @@ struct Flow<'c, 'a> {
     /// The notebook has validation data or cross-validation: NB707 stays quiet.
     validated: bool,
     /// Models made in a loop: the name, and the loop.
-    made_in_loop: HashMap<String, u32>,
+    made_in_loop: Map<String, u32>,
     /// Manual splits whose training part is a `sample` of the whole data.
     sampled_train: Vec<usize>,
     /// Splits of row numbers or an index (`train_test_split(df.index)`), whose parts select rows.
