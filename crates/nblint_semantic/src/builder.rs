@@ -1296,6 +1296,19 @@ fn cell_magic_bindings(source: &str) -> Vec<Event> {
                     .map(|w| w[1]),
             );
         }
+        // Apache Beam's `%%beam_sql -o NAME QUERY`: without `-o` the result's name is made up.
+        "beam_sql" => {
+            names.extend(
+                words
+                    .windows(2)
+                    .filter(|w| matches!(w[0].1, "-o" | "--output-name"))
+                    .map(|w| w[1]),
+            );
+            names.extend(words.iter().filter_map(|&(offset, word)| {
+                let name = word.strip_prefix("--output-name=")?;
+                Some((offset + "--output-name=".len(), name))
+            }));
+        }
         "R" => {
             for pair in words.windows(2) {
                 if matches!(pair[0].1, "-o" | "--output") {

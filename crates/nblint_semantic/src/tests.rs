@@ -321,6 +321,9 @@ fn non_python_cell_magics_bind_their_result() {
         "%%bigquery --project p\nSELECT 1\n",
         "%%bash\necho $x\n",
         "%sql --module stations\nSELECT 1\n",
+        "%%beam_sql -o word_count -v\nSELECT word, COUNT(*) FROM words GROUP BY word\n",
+        "%%beam_sql --output-name=totals\nSELECT 1\n",
+        "%%beam_sql -v SELECT 1\n",
     ]);
     assert_eq!(events(&ix, 0), ["b:df"]);
     assert_eq!(u32::from(ix.events(0)[0].range.start()), 11);
@@ -330,6 +333,11 @@ fn non_python_cell_magics_bind_their_result() {
     assert!(events(&ix, 4).is_empty());
     assert!(events(&ix, 5).is_empty());
     assert_eq!(events(&ix, 6), ["b:stations"]);
+    assert_eq!(events(&ix, 7), ["b:word_count"]);
+    assert_eq!(u32::from(ix.events(7)[0].range.start()), 14);
+    assert_eq!(events(&ix, 8), ["b:totals"]);
+    assert_eq!(u32::from(ix.events(8)[0].range.start()), 25);
+    assert!(events(&ix, 9).is_empty());
 }
 
 #[test]
