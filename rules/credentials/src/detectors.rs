@@ -1136,6 +1136,62 @@ mod tests {
     }
 
     #[test]
+    fn the_assignment_gate_never_drops_a_line_the_regex_matches() {
+        // Lines made of pieces around credential words, from a fixed pseudo-random sequence:
+        // wherever the regex matches, the keyword scan must have kept the line.
+        const PIECES: &[&str] = &[
+            "pass",
+            "PWD",
+            "token",
+            "Secret",
+            "auth",
+            "KEY",
+            "cred",
+            "pw",
+            "_",
+            ".",
+            "-",
+            "x",
+            "9",
+            " ",
+            "\t",
+            "=",
+            ":",
+            "=>",
+            "<-",
+            "<",
+            "\"",
+            "'",
+            "\\",
+            "abcdefgh12",
+            "(",
+            ",",
+            "#",
+            "$",
+            "/",
+            "@",
+            "ünï",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut matched = 0;
+        for _ in 0..20_000 {
+            let length = 1 + next(12);
+            let line: String = (0..length).map(|_| PIECES[next(PIECES.len())]).collect();
+            if ASSIGNMENT_REGEX.is_match(&line) {
+                matched += 1;
+                assert_eq!(keyword_scan(&line, true).name_lines.len(), 1, "{line:?}");
+            }
+        }
+        assert!(matched > 1_000, "{matched}");
+    }
+
+    #[test]
     fn lines_the_assignment_regex_can_match_are_kept() {
         for line in [
             "password = 'hunter2hunter2'",

@@ -297,6 +297,31 @@ mod tests {
     }
 
     #[test]
+    fn random_texts_agree_with_brute_force() {
+        let patterns = ["ab", "ABA", "b-", "aab", "xabax", "bb", "a"];
+        let lanes = Lanes::new(&patterns).unwrap();
+        let alphabet = b"aAbB-x ";
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..300 {
+            let length = next(2_000);
+            let text: String = (0..length)
+                .map(|_| char::from(alphabet[next(alphabet.len())]))
+                .collect();
+            assert_eq!(
+                lanes.scan(text.as_bytes()),
+                naive(&patterns, &text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn non_ascii_text_and_every_byte() {
         let patterns = ["token", "ü"];
         let lanes = Lanes::new(&patterns).unwrap();
