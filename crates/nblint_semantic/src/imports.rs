@@ -302,9 +302,18 @@ impl Imports {
         at: TextSize,
         expr: &'a Expr,
     ) -> Option<QualifiedName<'a>> {
+        // The head name first: most calls are of no import, and the chain's segments are
+        // gathered only for those that are.
+        let mut head = expr;
+        while let Expr::Attribute(attribute) = head {
+            head = &attribute.value;
+        }
+        let Expr::Name(head) = head else {
+            return None;
+        };
+        let target = self.import_for(cell, at, head.id.as_str())?.target()?;
         let name = UnqualifiedName::from_expr(expr)?;
-        let (head, members) = name.segments().split_first()?;
-        let target = self.import_for(cell, at, head)?.target()?;
+        let (_, members) = name.segments().split_first()?;
         Some(target.extend_members(members.iter().copied()))
     }
 
