@@ -103,7 +103,7 @@ impl<'a> Scanner<'a> {
 /// The keyword scans of cell sources (from a given offset), done once per notebook for NB401
 /// and NB402.
 #[derive(Default)]
-struct SourceScans(std::collections::HashMap<(usize, usize), std::rc::Rc<detectors::Hits>>);
+struct SourceScans(nblint_engine::semantic::Map<(usize, usize), std::rc::Rc<detectors::Hits>>);
 
 fn source_hits(checker: &Checker<'_>, cell: usize, from: usize) -> std::rc::Rc<detectors::Hits> {
     if let Some(hits) =

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use nblint_engine::semantic::Map;
 
 use nblint_engine::ruff_python_ast::Stmt;
 use nblint_engine::ruff_text_size::Ranged;
@@ -49,8 +49,8 @@ declare_rule! {
 
 /// Whether every binding of a statement is imported at top level by an earlier cell.
 /// Where each binding is first imported (cell, statement), in document order.
-fn first_imports<'a>(imports: &'a [ImportStmt<'a>]) -> HashMap<&'a Binding, (usize, &'a Stmt)> {
-    let mut first = HashMap::new();
+fn first_imports<'a>(imports: &'a [ImportStmt<'a>]) -> Map<&'a Binding, (usize, &'a Stmt)> {
+    let mut first = Map::default();
     for import in imports {
         for binding in &import.bindings {
             first.entry(binding).or_insert((import.cell, import.stmt));
@@ -82,7 +82,7 @@ impl Rule for DuplicateImport {
         let repeated = duplicates(&imports);
         let first_of = first_imports(&imports);
         // The repeated imports of each cell: a cell's fix removes them all at once.
-        let mut copies_in: HashMap<usize, Vec<&Stmt>> = HashMap::new();
+        let mut copies_in: Map<usize, Vec<&Stmt>> = Map::default();
         for (import, _) in imports.iter().zip(&repeated).filter(|(_, r)| **r) {
             copies_in.entry(import.cell).or_default().push(import.stmt);
         }
