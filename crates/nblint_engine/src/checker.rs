@@ -29,7 +29,8 @@ pub struct Checker<'a> {
     /// Names given out by [`Checker::unique_name`], with the value each names.
     names: RefCell<Vec<(String, String)>>,
     /// What rules gather while walking, by type: see [`Checker::with_state`].
-    state: RefCell<std::collections::HashMap<std::any::TypeId, Box<dyn std::any::Any>>>,
+    /// By type: a few per notebook, found by a scan faster than hashing a `TypeId`.
+    state: RefCell<Vec<(std::any::TypeId, Box<dyn std::any::Any>)>>,
 }
 
 impl<'a> Checker<'a> {
@@ -49,7 +50,7 @@ impl<'a> Checker<'a> {
             semantic: OnceCell::new(),
             imports: OnceCell::new(),
             names: RefCell::new(Vec::new()),
-            state: RefCell::new(std::collections::HashMap::new()),
+            state: RefCell::new(Vec::new()),
         }
     }
 
@@ -131,10 +132,16 @@ impl<'a> Checker<'a> {
     /// the walk) reports, such as one finding for a literal repeated in several cells.
     pub fn with_state<T: Default + 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         let mut states = self.state.borrow_mut();
-        let state = states
-            .entry(std::any::TypeId::of::<T>())
-            .or_insert_with(|| Box::new(T::default()));
-        let state = state
+        let id = std::any::TypeId::of::<T>();
+        let index = match states.iter().position(|(t, _)| *t == id) {
+            Some(index) => index,
+            None => {
+                states.push((id, Box::new(T::default())));
+                states.len() - 1
+            }
+        };
+        let state = states[index]
+            .1
             .downcast_mut::<T>()
             .expect("states are stored under their own type");
         f(state)
