@@ -1172,13 +1172,7 @@ mod tests {
             "@",
             "ünï",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_numbers(0x2545_f491_4f6c_dd1d);
         let mut matched = 0;
         for _ in 0..20_000 {
             let length = 1 + next(12);

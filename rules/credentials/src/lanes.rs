@@ -301,13 +301,7 @@ mod tests {
         let patterns = ["ab", "ABA", "b-", "aab", "xabax", "bb", "a"];
         let lanes = Lanes::new(&patterns).unwrap();
         let alphabet = b"aAbB-x ";
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_numbers(0x9e37_79b9_7f4a_7c15);
         for _ in 0..300 {
             let length = next(2_000);
             let text: String = (0..length)
