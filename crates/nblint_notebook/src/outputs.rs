@@ -205,43 +205,74 @@ pub fn strip_ansi(text: &str) -> (Cow<'_, str>, Vec<(usize, usize)>) {
     if memchr::memchr(0x1b, bytes).is_none() && memchr::memmem::find(bytes, b"\xc2\x9b").is_none() {
         return (Cow::Borrowed(text), Vec::new());
     }
+    // Text between escapes is copied a slice at a time; only the escapes are read byte by
+    // byte. Every byte an escape ends on is ASCII, and a UTF-8 sequence holds none, so a byte
+    // scan stops where a char scan would; the one char an escape may take whole (after ESC, or
+    // after a character-set designation) is stepped over by its UTF-8 length.
+    let char_len = |at: usize| text[at..].chars().next().map_or(0, char::len_utf8);
     let mut out = String::with_capacity(text.len());
     let mut removed = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
-        if c != '\u{1b}' && c != '\u{9b}' {
-            out.push(c);
-            continue;
-        }
-        let csi = c == '\u{9b}' || chars.next_if(|&(_, c)| c == '[').is_some();
+    let mut copied = 0; // bytes of `text` before this are in `out` or removed
+    let mut i = 0;
+    while let Some(found) = memchr::memchr2(0x1b, 0xc2, &bytes[i..]) {
+        let start = i + found;
+        let csi = match bytes[start] {
+            0x1b => {
+                i = start + 1;
+                if bytes.get(i) == Some(&b'[') {
+                    i += 1;
+                    true
+                } else {
+                    false
+                }
+            }
+            _ if bytes.get(start + 1) == Some(&0x9b) => {
+                i = start + 2;
+                true
+            }
+            _ => {
+                i = start + 1;
+                continue;
+            }
+        };
         if csi {
-            for (_, c) in chars.by_ref() {
-                if ('@'..='~').contains(&c) {
+            while i < bytes.len() {
+                i += 1;
+                if (b'@'..=b'~').contains(&bytes[i - 1]) {
                     break;
                 }
             }
-        } else {
-            match chars.next().map(|(_, c)| c) {
-                Some(']' | 'P' | 'X' | '^' | '_') => {
-                    while let Some((_, c)) = chars.next() {
-                        if c == '\u{7}' {
-                            break;
-                        }
-                        if c == '\u{1b}' && chars.next_if(|&(_, c)| c == '\\').is_some() {
-                            break;
+        } else if i < bytes.len() {
+            let command = bytes[i];
+            i += char_len(i);
+            match command {
+                b']' | b'P' | b'X' | b'^' | b'_' => {
+                    while i < bytes.len() {
+                        i += 1;
+                        match bytes[i - 1] {
+                            0x07 => break,
+                            0x1b if bytes.get(i) == Some(&b'\\') => {
+                                i += 1;
+                                break;
+                            }
+                            _ => {}
                         }
                     }
                 }
-                Some('(' | ')' | '*' | '+' | '-' | '.' | '/' | '#' | '%' | ' ') => {
-                    chars.next();
+                b'(' | b')' | b'*' | b'+' | b'-' | b'.' | b'/' | b'#' | b'%' | b' ' => {
+                    if i < bytes.len() {
+                        i += char_len(i);
+                    }
                 }
                 _ => {}
             }
         }
-        let end = chars.peek().map_or(text.len(), |&(i, _)| i);
-        debug_assert!(end > start);
-        removed.push((out.len(), end));
+        out.push_str(&text[copied..start]);
+        copied = i;
+        debug_assert!(i > start);
+        removed.push((out.len(), i));
     }
+    out.push_str(&text[copied..]);
     (Cow::Owned(out), removed)
 }
 
@@ -267,6 +298,99 @@ mod tests {
         assert_eq!(stripped("\u{1b}7saved\u{1b}8"), "saved");
         assert_eq!(stripped("plain"), "plain");
         assert_eq!(stripped("trailing\u{1b}"), "trailing");
+    }
+
+    /// The escape remover as first written, a char at a time: the reference the faster one
+    /// must agree with.
+    fn strip_by_chars(text: &str) -> (String, Vec<(usize, usize)>) {
+        let mut out = String::new();
+        let mut removed = Vec::new();
+        let mut chars = text.char_indices().peekable();
+        while let Some((start, c)) = chars.next() {
+            if c != '\u{1b}' && c != '\u{9b}' {
+                out.push(c);
+                continue;
+            }
+            let csi = c == '\u{9b}' || chars.next_if(|&(_, c)| c == '[').is_some();
+            if csi {
+                for (_, c) in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            } else {
+                match chars.next().map(|(_, c)| c) {
+                    Some(']' | 'P' | 'X' | '^' | '_') => {
+                        while let Some((_, c)) = chars.next() {
+                            if c == '\u{7}' {
+                                break;
+                            }
+                            if c == '\u{1b}' && chars.next_if(|&(_, c)| c == '\\').is_some() {
+                                break;
+                            }
+                        }
+                    }
+                    Some('(' | ')' | '*' | '+' | '-' | '.' | '/' | '#' | '%' | ' ') => {
+                        chars.next();
+                    }
+                    _ => {}
+                }
+            }
+            let end = chars.peek().map_or(text.len(), |&(i, _)| i);
+            assert!(end > start);
+            removed.push((out.len(), end));
+        }
+        (out, removed)
+    }
+
+    #[test]
+    fn agrees_with_a_char_by_char_scan() {
+        // Pieces that start, continue and end escapes, and characters of every UTF-8 length,
+        // `U+009B` and `U+00A0` (whose first byte is that of `U+009B`) among them.
+        let pieces = [
+            "\u{1b}",
+            "[",
+            "]",
+            "(",
+            "#",
+            "%",
+            " ",
+            "\\",
+            "\u{7}",
+            "\u{9b}",
+            "\u{a0}",
+            "0;31",
+            "m",
+            "A",
+            "é",
+            "€",
+            "😀",
+            "P",
+            "_",
+            "~",
+            "@",
+            "\n",
+            "key",
+            "\u{1b}[",
+            "\u{1b}]8;;",
+        ];
+        let mut next = {
+            let mut state = 0x9e37_79b9_7f4a_7c15u64;
+            move |n: usize| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state % n as u64) as usize
+            }
+        };
+        for _ in 0..20_000 {
+            let len = next(12);
+            let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
+            let (fast, fast_removed) = strip_ansi(&text);
+            let (slow, slow_removed) = strip_by_chars(&text);
+            assert_eq!(fast, slow, "{text:?}");
+            assert_eq!(fast_removed, slow_removed, "{text:?}");
+        }
     }
 
     #[test]
