@@ -20,16 +20,20 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
-        let mut i = 0;
-        while let Some(found) = memchr::memchr2(b'\n', b'\r', &bytes[i..]) {
-            let at = i + found;
-            let next = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-                at + 2
-            } else {
+        // One search over the whole text (a search per line costs more than the line).
+        let mut after_cr = usize::MAX; // the start pushed for a `\r` just before
+        for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes[at] == b'\n' && after_cr == at {
+                // The `\n` of a `\r\n`: the line starts after both.
+                *starts.last_mut().expect("a start before") = at + 1;
+                continue;
+            }
+            starts.push(at + 1);
+            after_cr = if bytes[at] == b'\r' {
                 at + 1
+            } else {
+                usize::MAX
             };
-            starts.push(next);
-            i = next;
         }
         LineIndex { starts }
     }
@@ -105,6 +109,38 @@ mod tests {
         assert_eq!(index.position(text, 10), Position { line: 4, column: 1 });
         assert_eq!(index.offset(text, Position { line: 2, column: 2 }), Some(6));
         assert_eq!(index.offset(text, Position { line: 9, column: 1 }), None);
+    }
+
+    #[test]
+    fn line_starts_match_a_byte_by_byte_scan() {
+        let pieces = ["\r", "\n", "\r\n", "\r\r\n", "\n\r", "a", "é", "xyz"];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..5_000 {
+            let text: String = (0..next(16)).map(|_| pieces[next(pieces.len())]).collect();
+            let bytes = text.as_bytes();
+            let mut expected = vec![0];
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                        i += 2;
+                        expected.push(i);
+                    }
+                    b'\r' | b'\n' => {
+                        i += 1;
+                        expected.push(i);
+                    }
+                    _ => i += 1,
+                }
+            }
+            assert_eq!(LineIndex::new(&text).starts, expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -180,6 +180,21 @@ pub const MAX_INDENTS: usize = 100;
 /// generated code, not something to lint.
 pub const MAX_EXPRESSION_DEPTH: usize = 3_000;
 
+/// Operators and keywords that each open at most one level of an expression, counted: with the
+/// brackets, a bound on how deep an expression of the text nests. At most the text's length
+/// (each byte is at most one operator, and a keyword takes two bytes or more and shares at
+/// most one with another, as in `lambdawait`).
+fn deepening_estimate(bytes: &[u8]) -> usize {
+    memchr::memchr3_iter(b'+', b'-', b'*', bytes).count()
+        + memchr::memchr3_iter(b'/', b'%', b'.', bytes).count()
+        + memchr::memchr3_iter(b'@', b'&', b'|', bytes).count()
+        + memchr::memchr2_iter(b'^', b'~', bytes).count()
+        + ["not", "if", "lambda", "await", "yield"]
+            .iter()
+            .map(|word| memchr::memmem::find_iter(bytes, word).count())
+            .sum::<usize>()
+}
+
 /// Why a Python cell is too deeply nested to parse, if it is: more nested brackets or
 /// indentation levels than Python accepts, or an expression deeper than
 /// [`MAX_EXPRESSION_DEPTH`] by an estimate that follows how the tree deepens.
@@ -209,15 +224,16 @@ pub fn too_deep(source: &str) -> Option<String> {
         })
         .max()
         .unwrap_or(0);
-    let deepening = brackets
-        + memchr::memchr3_iter(b'+', b'-', b'*', bytes).count()
-        + memchr::memchr3_iter(b'/', b'%', b'.', bytes).count()
-        + memchr::memchr3_iter(b'@', b'&', b'|', bytes).count()
-        + memchr::memchr2_iter(b'^', b'~', bytes).count()
-        + ["not", "if", "lambda", "await", "yield"]
-            .iter()
-            .map(|word| memchr::memmem::find_iter(bytes, word).count())
-            .sum::<usize>();
+    // Brackets and [`deepening_estimate`]'s operators and keywords use distinct bytes, and the
+    // estimate is at most the length: the sum tested below is at most twice the length, so a
+    // short cell needs only the two counts above.
+    if brackets <= MAX_BRACKETS
+        && widest_indent <= MAX_INDENTS
+        && 2 * bytes.len() <= MAX_EXPRESSION_DEPTH
+    {
+        return None;
+    }
+    let deepening = brackets + deepening_estimate(bytes);
     // A call bracket deepens twice in the estimate: the call, then the bracket.
     if brackets <= MAX_BRACKETS
         && widest_indent <= MAX_INDENTS
@@ -684,6 +700,51 @@ mod tests {
         assert_eq!(dedented("x = 1\n    y\n"), None);
         // A line indented less than the first one: IPython's dedent does not apply.
         assert_eq!(dedented("    x = 1\n  y = 2\n"), None);
+    }
+
+    #[test]
+    fn the_depth_estimate_is_at_most_twice_the_length() {
+        let pieces = [
+            "not",
+            "if",
+            "lambda",
+            "await",
+            "yield",
+            "lambdawait",
+            "notif",
+            "(",
+            "[",
+            "{",
+            "+",
+            "-",
+            "*",
+            "/",
+            "%",
+            ".",
+            "@",
+            "&",
+            "|",
+            "^",
+            "~",
+            "a",
+            " ",
+            "\n",
+            "é",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..5_000 {
+            let text: String = (0..next(60)).map(|_| pieces[next(pieces.len())]).collect();
+            let bytes = text.as_bytes();
+            let brackets = memchr::memchr3_iter(b'(', b'[', b'{', bytes).count();
+            let deepening = brackets + deepening_estimate(bytes);
+            assert!(deepening + brackets <= 2 * bytes.len(), "{text:?}");
+        }
     }
 
     #[test]
