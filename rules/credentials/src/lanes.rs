@@ -10,8 +10,9 @@
 //!
 //! The automaton is aho-corasick's DFA, copied into a flat table: byte classes (the bytes of
 //! the patterns, each with both cases, and everything else), state ids premultiplied by the
-//! number of classes and held in `u16`, and the states that end a match numbered last, so
-//! that one comparison per step tells whether a match ended there.
+//! number of classes and held in `u16`, and the states that end a match numbered last, from a
+//! power of two up, so that one comparison of the four lanes' states or-ed together tells
+//! whether a match ended in any of them.
 
 use std::collections::HashMap;
 
@@ -94,9 +95,6 @@ impl Lanes {
             }
             at += 1;
         }
-        if order.len() * stride > usize::from(u16::MAX) {
-            return None;
-        }
 
         // Renumber: states that end no match first, the others after.
         let mut renumbered: Vec<usize> = (0..order.len()).collect();
@@ -105,7 +103,22 @@ impl Lanes {
         for (new, &old) in renumbered.iter().enumerate() {
             position[old] = new;
         }
-        let id = |old: usize| u16::try_from(position[old] * stride).ok();
+        // The first match state's id is a power of two, above every other state's: then
+        // `(s0 | s1 | s2 | s3) >= first_match` tells whether any of four states is a match
+        // state, in one comparison.
+        let non_matching = renumbered
+            .iter()
+            .filter(|&&old| !automaton.is_match(order[old]))
+            .count();
+        let first_match = (non_matching * stride).next_power_of_two();
+        let id = |old: usize| {
+            let new = position[old];
+            let id = match new.checked_sub(non_matching) {
+                None => new * stride,
+                Some(k) => first_match + k * stride,
+            };
+            u16::try_from(id).ok()
+        };
         let mut trans: Box<[u16; TABLE]> = vec![0u16; TABLE].into_boxed_slice().try_into().ok()?;
         for old in 0..order.len() {
             let base = usize::from(id(old)?);
@@ -118,7 +131,7 @@ impl Lanes {
             .copied()
             .filter(|&old| automaton.is_match(order[old]))
             .collect();
-        let first_match = u16::try_from((order.len() - matching.len()) * stride).ok()?;
+        let first_match = u16::try_from(first_match).ok()?;
         let matches = matching
             .iter()
             .map(|&old| {
@@ -173,7 +186,7 @@ impl Lanes {
             s1 = step(s1, b1);
             s2 = step(s2, b2);
             s3 = step(s3, b3);
-            if (s0 >= first) | (s1 >= first) | (s2 >= first) | (s3 >= first) {
+            if (s0 | s1 | s2 | s3) >= first {
                 self.record_lanes([s0, s1, s2, s3], segment, j, &mut found);
             }
         }
