@@ -52,16 +52,10 @@ impl Rule for SecretInMetadata {
                 .map(|(index, cell)| (Some(index), &cell.metadata)),
         );
         for (cell, metadata) in owners {
-            walk(metadata, &mut String::new(), &mut |pointer, text| {
+            walk(metadata, &mut Vec::new(), &mut |path, text| {
                 for secret in scanner.secrets(text) {
                     let value = text[secret.start..secret.end].to_string();
-                    found.push((
-                        cell,
-                        pointer.to_string(),
-                        secret.start,
-                        secret.detector,
-                        value,
-                    ));
+                    found.push((cell, pointer(path), secret.start, secret.detector, value));
                 }
             });
         }
@@ -91,29 +85,51 @@ impl Rule for SecretInMetadata {
     }
 }
 
-/// Calls `visit` with the JSON pointer and text of every string under `value`.
-fn walk(value: &Value, pointer: &mut String, visit: &mut dyn FnMut(&str, &str)) {
+/// One step of the path to a value: a key of an object or an index of an array.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The JSON pointer of a path (`/widgets/0/key`).
+fn pointer(path: &[Step<'_>]) -> String {
+    let mut pointer = String::new();
+    for step in path {
+        match step {
+            Step::Key(key) => {
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Step::Index(i) => {
+                let _ = write!(pointer, "/{i}");
+            }
+        }
+    }
+    pointer
+}
+
+/// Calls `visit` with the path and text of every string under `value`. The path is written
+/// out as a pointer only for a string with a secret: metadata can hold large arrays of numbers
+/// (widget state), whose pointers nobody reads.
+fn walk<'a>(value: &'a Value, path: &mut Vec<Step<'a>>, visit: &mut dyn FnMut(&[Step<'a>], &str)) {
     match value {
-        Value::String(text) => visit(pointer, text),
+        Value::String(text) => visit(path, text),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                let len = pointer.len();
-                let _ = write!(pointer, "/{i}");
-                walk(item, pointer, visit);
-                pointer.truncate(len);
+                if matches!(item, Value::Array(_) | Value::Object(_) | Value::String(_)) {
+                    path.push(Step::Index(i));
+                    walk(item, path, visit);
+                    path.pop();
+                }
             }
         }
         Value::Object(map) => {
             for (key, item) in map {
-                let len = pointer.len();
-                pointer.push('/');
-                if key.contains(['~', '/']) {
-                    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                } else {
-                    pointer.push_str(key);
+                if matches!(item, Value::Array(_) | Value::Object(_) | Value::String(_)) {
+                    path.push(Step::Key(key));
+                    walk(item, path, visit);
+                    path.pop();
                 }
-                walk(item, pointer, visit);
-                pointer.truncate(len);
             }
         }
         _ => {}
