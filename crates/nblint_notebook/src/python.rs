@@ -558,6 +558,32 @@ pub fn quiet_parser_panics() {
     });
 }
 
+/// Whether a line after the first satisfies `escape` (which trims the line first): each line
+/// start is found with memchr and its first byte after ASCII blanks tested; only a line whose
+/// first such byte is not ASCII (a Unicode space may come before the escape) is given to
+/// `escape` itself.
+fn escape_after_first_line(source: &str, escape: impl Fn(&str) -> bool) -> bool {
+    let bytes = source.as_bytes();
+    memchr::memchr_iter(b'\n', bytes).any(|newline| {
+        let start = newline + 1;
+        let rest = &bytes[start..];
+        let blanks = rest
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r'))
+            .count();
+        match rest.get(blanks) {
+            Some(b'/' | b',' | b';' | b'?') => true,
+            Some(b'%') => rest.get(blanks + 1) == Some(&b'%'),
+            Some(b'!') => rest.get(blanks + 1) == Some(&b'!'),
+            Some(&b) if b >= 0x80 => {
+                let end = memchr::memchr(b'\n', rest).map_or(source.len(), |i| start + i);
+                escape(source[start..end].trim_end_matches('\r'))
+            }
+            _ => false,
+        }
+    })
+}
+
 /// A closing bracket that does not match the open one (or closes nothing), followed by a line
 /// that starts like an IPython escape command (`/`, `,`, `;`, `?`, `%%`, `!!`): the input on
 /// which the parser fails. Brackets in strings and comments do not count.
@@ -567,7 +593,7 @@ fn mismatched_bracket_before_escape(source: &str) -> Option<String> {
         line.starts_with(['/', ',', ';', '?']) || line.starts_with("%%") || line.starts_with("!!")
     };
     // Such lines are rare: without one after the first line, no bracket needs matching.
-    if !source.lines().skip(1).any(escape) {
+    if !escape_after_first_line(source, escape) {
         return None;
     }
     let bytes = source.as_bytes();
@@ -744,6 +770,35 @@ mod tests {
             let brackets = memchr::memchr3_iter(b'(', b'[', b'{', bytes).count();
             let deepening = brackets + deepening_estimate(bytes);
             assert!(deepening + brackets <= 2 * bytes.len(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn escape_lines_are_found_as_by_lines() {
+        let escape = |line: &str| {
+            let line = line.trim_start();
+            line.starts_with(['/', ',', ';', '?'])
+                || line.starts_with("%%")
+                || line.starts_with("!!")
+        };
+        let pieces = [
+            "\n", "\r\n", "\r", " ", "\t", "\u{a0}", "\u{3000}", "\u{85}", "/", ",", ";", "?", "%",
+            "!", "x", "é", "\x0c",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let text: String = (0..next(10)).map(|_| pieces[next(pieces.len())]).collect();
+            assert_eq!(
+                escape_after_first_line(&text, escape),
+                text.lines().skip(1).any(escape),
+                "{text:?}"
+            );
         }
     }
 
