@@ -222,7 +222,7 @@ impl SemanticIndex {
     ) -> SemanticIndex {
         let mut index = builder::build(notebook, cells, run_target);
         index.python2 = is_python2(notebook);
-        index.resolve();
+        let bound_before_calls = index.resolve();
         index.call_writes.sort_by_key(|w| (w.cell, w.call.start()));
         index.imported = index
             .all_events()
@@ -237,11 +237,14 @@ impl SemanticIndex {
             })
             .map(|(_, e)| e.name.clone())
             .collect();
-        index.bound = index
-            .all_events()
-            .filter(|(_, e)| matches!(e.kind, EventKind::Bind(_)))
-            .map(|(_, e)| e.name.clone())
-            .collect();
+        // Calls change which names are bound only where a function binds globals at calls.
+        index.bound = bound_before_calls.unwrap_or_else(|| {
+            index
+                .all_events()
+                .filter(|(_, e)| matches!(e.kind, EventKind::Bind(_)))
+                .map(|(_, e)| e.name.clone())
+                .collect()
+        });
         index
     }
 
@@ -295,12 +298,13 @@ impl SemanticIndex {
     }
 
     /// Expands calls into reads of the called functions' free names and sets every read's
-    /// status by simulating a top-to-bottom run.
-    fn resolve(&mut self) {
-        let bound_anywhere: Map<Name, ()> = self
+    /// status by simulating a top-to-bottom run. Returns the names bound anywhere when
+    /// expanding calls left them as they were (no function binds globals at its calls).
+    fn resolve(&mut self) -> Option<Set<Name>> {
+        let bound_anywhere: Set<Name> = self
             .all_events()
             .filter(|(_, e)| matches!(e.kind, EventKind::Bind(_)))
-            .map(|(_, e)| (e.name.clone(), ()))
+            .map(|(_, e)| e.name.clone())
             .collect();
 
         // A function that binds globals and is only ever called (never passed around as a
@@ -318,12 +322,14 @@ impl SemanticIndex {
                 });
         let is_marker = |e: &Event| matches!(&e.kind, EventKind::Read(r) if matches!(r.via, Via::Call { function, .. } if function == builder::CALL_MARKER));
         // A call reads the callee's name too, at the marker's range: that read is the call.
+        // Without functions, nothing is referenced.
         let calls: Set<(usize, TextRange, &Name)> = self
             .all_events()
+            .filter(|_| !names.is_empty())
             .filter(|(_, e)| is_marker(e))
             .map(|(cell, e)| (cell, e.range, &e.name))
             .collect();
-        for (cell, event) in self.all_events() {
+        for (cell, event) in self.all_events().filter(|_| !names.is_empty()) {
             if let EventKind::Read(_) = &event.kind {
                 if !is_marker(event) && !calls.contains(&(cell, event.range, &event.name)) {
                     for &id in names.get(&event.name).into_iter().flatten() {
@@ -368,17 +374,21 @@ impl SemanticIndex {
                             holds.insert(event.name.clone(), id);
                         }
                         None => {
-                            holds.remove(&event.name);
+                            if !holds.is_empty() {
+                                holds.remove(&event.name);
+                            }
                         }
                     },
                     EventKind::Delete => {
-                        holds.remove(&event.name);
+                        if !holds.is_empty() {
+                            holds.remove(&event.name);
+                        }
                     }
                     EventKind::Read(Read {
                         via: Via::Call { function, .. },
                         ..
                     }) if *function == builder::CALL_MARKER => {
-                        if let Some(&id) = holds.get(&event.name) {
+                        if let Some(&id) = holds.get(&event.name).filter(|_| !holds.is_empty()) {
                             self.expand_call(id, event.range, &holds, &mut out);
                             self.expand_writes(
                                 id,
@@ -406,7 +416,8 @@ impl SemanticIndex {
             Bound,
             Deleted(usize, TextRange),
         }
-        let mut state: Map<Name, State> = Map::default();
+        let mut state: Map<Name, State> =
+            Map::with_capacity_and_hasher(bound_anywhere.len(), Default::default());
         let mut pending: Vec<(usize, usize)> = Vec::new();
         for cell in 0..self.cells.len() {
             for i in 0..self.cells[cell].events.len() {
@@ -422,7 +433,7 @@ impl SemanticIndex {
                     EventKind::Mutate(_) => {}
                     EventKind::Read(read) => {
                         let status = if matches!(read.via, Via::Deferred { .. }) {
-                            if bound_anywhere.contains_key(&name) || self.is_known_global(&name) {
+                            if bound_anywhere.contains(&name) || self.is_known_global(&name) {
                                 ReadStatus::Bound
                             } else {
                                 ReadStatus::Undefined
@@ -436,7 +447,7 @@ impl SemanticIndex {
                                     cell: *c,
                                     range: *r,
                                 },
-                                None if bound_anywhere.contains_key(&name) => {
+                                None if bound_anywhere.contains(&name) => {
                                     pending.push((cell, i));
                                     ReadStatus::Bound
                                 }
@@ -470,6 +481,7 @@ impl SemanticIndex {
                 read.status = status;
             }
         }
+        (!at_calls.contains(&true)).then_some(bound_anywhere)
     }
 
     fn all_events_from(&self, cell: usize, event: usize) -> impl Iterator<Item = (usize, &Event)> {
