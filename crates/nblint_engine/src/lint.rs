@@ -245,8 +245,7 @@ pub fn lint_bytes(
         path: path.to_path_buf(),
         ..FileReport::default()
     };
-    let loaded = nblint_notebook::decode_text(bytes)
-        .and_then(|text| Notebook::from_str(text).map(|notebook| (text, notebook)));
+    let loaded = nblint_notebook::load(bytes);
     let (text, mut notebook) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {

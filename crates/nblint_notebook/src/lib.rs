@@ -17,7 +17,7 @@ use ruff_python_parser::Parsed;
 
 pub use lines::{LineIndex, Position};
 pub use model::{
-    decode_text, Cell, CellKind, KernelLanguage, LoadError, Notebook, Output, OutputKind,
+    decode_text, load, Cell, CellKind, KernelLanguage, LoadError, Notebook, Output, OutputKind,
 };
 pub use outputs::{strip_ansi, OutputField, OutputText};
 pub use python::CellSyntax;

@@ -164,23 +164,46 @@ impl Notebook {
     }
 }
 
+/// Decodes and reads a notebook file: [`decode_text`], then [`Notebook::from_str`], with the
+/// error the first of them to fail gives. The search for a NUL byte (a binary file) is done
+/// only when reading fails: JSON allows no raw NUL byte anywhere, so a file that holds one
+/// never reads.
+pub fn load(bytes: &[u8]) -> Result<(&str, Notebook), LoadError> {
+    let read = decode_utf8(bytes).and_then(|text| Ok((text, Notebook::from_str(text)?)));
+    read.map_err(|error| decode_text(bytes).err().unwrap_or(error))
+}
+
 /// Checks the encoding and strips a UTF-8 byte-order mark. nbformat files are UTF-8; anything
 /// else gets an error that says what the file is instead.
 pub fn decode_text(bytes: &[u8]) -> Result<&str, LoadError> {
+    let stripped = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if !is_utf16(bytes) && memchr::memchr(0, stripped).is_some() {
+        return Err(LoadError::NotJson {
+            message: "the file is binary, not a JSON notebook".to_string(),
+            line: 1,
+            column: 1,
+        });
+    }
+    decode_utf8(bytes)
+}
+
+fn is_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+}
+
+/// [`decode_text`] without the search for NUL bytes.
+fn decode_utf8(bytes: &[u8]) -> Result<&str, LoadError> {
     let not_json = |message: &str| LoadError::NotJson {
         message: message.to_string(),
         line: 1,
         column: 1,
     };
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+    if is_utf16(bytes) {
         return Err(not_json(
             "the file is UTF-16 encoded; notebooks must be UTF-8",
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if memchr::memchr(0, bytes).is_some() {
-        return Err(not_json("the file is binary, not a JSON notebook"));
-    }
     // simdutf8 checks a valid file several times faster than the standard library; on an
     // invalid one the standard library says where it stops.
     if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
@@ -785,6 +808,35 @@ pub fn is_python_language(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_gives_the_error_decoding_gives_first() {
+        let notebook = r#"{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}"#;
+        let binary = Err(LoadError::NotJson {
+            message: "the file is binary, not a JSON notebook".to_string(),
+            line: 1,
+            column: 1,
+        });
+        // A NUL byte anywhere, in a string, between tokens or after the document; with a
+        // byte-order mark; beside invalid UTF-8: binary, as before the search moved.
+        for at in [0, 1, 12, 30, notebook.len()] {
+            for bom in [&b""[..], b"\xEF\xBB\xBF"] {
+                for tail in [&b""[..], b"\xFF"] {
+                    let mut bytes = bom.to_vec();
+                    bytes.extend_from_slice(&notebook.as_bytes()[..at]);
+                    bytes.push(0);
+                    bytes.extend_from_slice(&notebook.as_bytes()[at..]);
+                    bytes.extend_from_slice(tail);
+                    assert_eq!(decode_text(&bytes).map(|_| ()), binary.clone(), "{at}");
+                    assert_eq!(load(&bytes).map(|_| ()), binary.clone(), "{at}");
+                }
+            }
+        }
+        assert!(load(notebook.as_bytes()).is_ok());
+        let utf16 = [0xFF, 0xFE, 0, b'{'];
+        assert_eq!(load(&utf16).map(|_| ()), decode_text(&utf16).map(|_| ()));
+        assert!(load(&utf16).unwrap_err().to_string().contains("UTF-16"));
+    }
 
     /// What a mime bundle's value read as text was before [`MimeText`]: parsed to a `Value`,
     /// strings and lists of strings joined, anything else written as JSON.
