@@ -323,8 +323,7 @@ impl Builder<'_> {
                 }
             }
             Expr::Attribute(_) | Expr::Subscript(_) => {
-                let repeats =
-                    value.is_some_and(|value| contains_expr(value, &ComparableExpr::from(target)));
+                let repeats = value.is_some_and(|value| contains_expr(value, target));
                 self.store_into(target, repeats);
             }
             other => self.visit_expr(other),
@@ -1086,9 +1085,10 @@ fn root_name(expr: &Expr) -> Option<&ast::ExprName> {
 }
 
 /// Whether `haystack` contains an expression equal to `needle`, ignoring positions and context.
-fn contains_expr(haystack: &Expr, needle: &ComparableExpr) -> bool {
+fn contains_expr(haystack: &Expr, needle: &Expr) -> bool {
     struct Finder<'n> {
-        needle: &'n ComparableExpr<'n>,
+        needle: &'n Expr,
+        comparable: ComparableExpr<'n>,
         found: bool,
     }
     impl<'a> Visitor<'a> for Finder<'_> {
@@ -1096,7 +1096,11 @@ fn contains_expr(haystack: &Expr, needle: &ComparableExpr) -> bool {
             if self.found {
                 return;
             }
-            if ComparableExpr::from(expr) == *self.needle {
+            // Equal expressions are of the same kind: only those are made comparable (which
+            // copies the whole subtree).
+            if std::mem::discriminant(expr) == std::mem::discriminant(self.needle)
+                && ComparableExpr::from(expr) == self.comparable
+            {
                 self.found = true;
                 return;
             }
@@ -1105,6 +1109,7 @@ fn contains_expr(haystack: &Expr, needle: &ComparableExpr) -> bool {
     }
     let mut finder = Finder {
         needle,
+        comparable: ComparableExpr::from(needle),
         found: false,
     };
     finder.visit_expr(haystack);
