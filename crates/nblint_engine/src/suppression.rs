@@ -85,6 +85,18 @@ struct CellSuppressions {
     lines: Vec<(usize, usize, Scope)>,
 }
 
+/// Whether `source` holds `nblint:` or, in any case, `noqa`.
+fn may_hold_directive(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    memchr::memmem::find(bytes, b"nblint:").is_some()
+        || memchr::memchr2_iter(b'q', b'Q', bytes).any(|q| {
+            q >= 2
+                && bytes
+                    .get(q - 2..q + 2)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"noqa"))
+        })
+}
+
 fn cell_suppressions(registry: &Registry, cell: &Cell, parsed: &ParsedCell) -> CellSuppressions {
     let mut out = CellSuppressions::default();
     for tag in &cell.tags {
@@ -100,7 +112,13 @@ fn cell_suppressions(registry: &Registry, cell: &Cell, parsed: &ParsedCell) -> C
             out.cell.push(scope);
         }
     }
-    if let Some(module) = &parsed.parsed {
+    // Only a comment with `nblint:` or `noqa` suppresses: a source with neither has no
+    // comment worth finding among its tokens.
+    let parsed_module = parsed
+        .parsed
+        .as_ref()
+        .filter(|_| may_hold_directive(&cell.source));
+    if let Some(module) = parsed_module {
         // Logical lines: the source lines from one statement's first token to its newline.
         let mut logical: Vec<(usize, usize)> = Vec::new();
         let mut start: Option<usize> = None;
@@ -199,4 +217,32 @@ pub fn filter(
                 && scope.covers(registry, diagnostic)
         })
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_are_found_in_any_case() {
+        for source in [
+            "x = 1  # noqa",
+            "x = 1  # NoQA: NB201",
+            "qx = 1  #NOQA",
+            "# nblint: ignore[NB201]\nx = 1",
+            "x = 1  # nblint:ignore",
+        ] {
+            assert!(may_hold_directive(source), "{source}");
+        }
+        for source in [
+            "x = 1",
+            "q = 1  # no qa",
+            "# nblint ignore",
+            "qa = 1",
+            "",
+            "q",
+        ] {
+            assert!(!may_hold_directive(source), "{source}");
+        }
+    }
 }
