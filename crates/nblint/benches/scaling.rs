@@ -5,8 +5,8 @@
 //! compares everything with everything. Every figure is the median of `RUNS` runs (3).
 //!
 //! The shapes are the ones that once made a rule quadratic: many cells reading and rebinding the
-//! same names, one cell of many statements, many imports, many names read across cells, long
-//! call chains, `global` writes through calls, headings, and outputs full of keywords.
+//! same names, one cell of many statements, many imports, many names read across cells, names
+//! read long before they are bound, long call chains, `global` writes through calls, headings, and outputs full of keywords.
 
 use serde_json::{json, Value};
 
@@ -15,11 +15,16 @@ use common::{env_number, median};
 
 type Shape = (&'static str, usize, fn(usize) -> Value);
 
-const SHAPES: [Shape; 8] = [
+const SHAPES: [Shape; 9] = [
     ("cells rebinding the same names", 2_500, rebinding),
     ("statements in one cell", 25_000, statements),
     ("imports, paths and fits in every cell", 1_250, mixed),
     ("names bound once, read across cells", 5_000, names),
+    (
+        "names read in every cell, bound in the last",
+        2_500,
+        read_early,
+    ),
     ("functions calling the previous one", 2_500, call_chain),
     ("functions writing globals, each called", 1_000, globals),
     ("headings and cells", 5_000, headings),
@@ -130,6 +135,15 @@ fn names(n: usize) -> Value {
             .collect();
         cells.push(code(reads.join("\n"), i + 2, vec![]));
     }
+    notebook(cells)
+}
+
+fn read_early(n: usize) -> Value {
+    let mut cells: Vec<Value> = (0..n)
+        .map(|i| code(format!("print(late{})\n", i % 10), i + 1, vec![]))
+        .collect();
+    let bind: Vec<String> = (0..10).map(|j| format!("late{j} = {j}")).collect();
+    cells.push(code(bind.join("\n"), n + 1, vec![]));
     notebook(cells)
 }
 

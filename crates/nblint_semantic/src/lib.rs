@@ -464,15 +464,31 @@ impl SemanticIndex {
         // A read before any binding: find the first binding after it. An augmented assignment
         // (`counter += 1`) needs the name bound already, so it binds nothing from scratch: a
         // name only such statements bind is undefined, not bound later.
+        // The bindings of the names read early, in order, found in one pass: a forward search
+        // from each read would be quadratic in a notebook of many early reads.
+        let mut later_binds: Map<Name, Vec<(usize, usize, TextRange)>> = pending
+            .iter()
+            .map(|&(cell, i)| (self.cells[cell].events[i].name.clone(), Vec::new()))
+            .collect();
+        if !later_binds.is_empty() {
+            for (cell, events) in self.cells.iter().enumerate() {
+                for (i, e) in events.events.iter().enumerate() {
+                    if matches!(&e.kind, EventKind::Bind(b) if b.kind != BindKind::AugAssign) {
+                        if let Some(binds) = later_binds.get_mut(&e.name) {
+                            binds.push((cell, i, e.range));
+                        }
+                    }
+                }
+            }
+        }
         for (cell, i) in pending {
-            let name = self.cells[cell].events[i].name.clone();
-            let later = self
-                .all_events_from(cell, i + 1)
-                .find(|(_, e)| {
-                    e.name == name
-                        && matches!(&e.kind, EventKind::Bind(b) if b.kind != BindKind::AugAssign)
+            let later = later_binds
+                .get(&self.cells[cell].events[i].name)
+                .and_then(|binds| {
+                    let after = binds.partition_point(|&(c, j, _)| (c, j) <= (cell, i));
+                    binds.get(after)
                 })
-                .map(|(c, e)| (c, e.range));
+                .map(|&(c, _, range)| (c, range));
             let status = match later {
                 Some((cell, range)) => ReadStatus::BoundLater { cell, range },
                 None => ReadStatus::Undefined,
@@ -482,16 +498,6 @@ impl SemanticIndex {
             }
         }
         (!at_calls.contains(&true)).then_some(bound_anywhere)
-    }
-
-    fn all_events_from(&self, cell: usize, event: usize) -> impl Iterator<Item = (usize, &Event)> {
-        self.cells[cell..]
-            .iter()
-            .enumerate()
-            .flat_map(move |(offset, c)| {
-                let skip = if offset == 0 { event } else { 0 };
-                c.events.iter().skip(skip).map(move |e| (cell + offset, e))
-            })
     }
 
     /// The `global` bindings a call of `id` at `range` in `cell` performs: those of the

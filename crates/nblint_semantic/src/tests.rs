@@ -526,3 +526,25 @@ fn bigquery_destinations_after_options() {
         assert_eq!(status(&ix, 3, name), [ReadStatus::Bound], "{name}");
     }
 }
+
+#[test]
+fn an_early_read_is_bound_by_the_first_binding_after_it() {
+    let ix = index(&[
+        "print(a)\nprint(b)\n",
+        "b += 1\nprint(a)\n",
+        "a = 1\nb = 2\n",
+        "print(c)\na = 3\n",
+    ]);
+    for cell in [0, 1] {
+        assert!(matches!(
+            status(&ix, cell, "a")[..],
+            [ReadStatus::BoundLater { cell: 2, .. }]
+        ));
+    }
+    // An augmented assignment binds nothing from scratch: cell 1's `b += 1` is passed over.
+    assert!(matches!(
+        status(&ix, 0, "b")[..],
+        [ReadStatus::BoundLater { cell: 2, .. }]
+    ));
+    assert_eq!(status(&ix, 3, "c"), [ReadStatus::Undefined]);
+}
