@@ -259,10 +259,9 @@ pub fn strip_ansi(text: &str) -> (Cow<'_, str>, Vec<(usize, usize)>) {
                         }
                     }
                 }
+                // One more char (none at the end of the text).
                 b'(' | b')' | b'*' | b'+' | b'-' | b'.' | b'/' | b'#' | b'%' | b' ' => {
-                    if i < bytes.len() {
-                        i += char_len(i);
-                    }
+                    i += char_len(i);
                 }
                 _ => {}
             }

@@ -379,10 +379,8 @@ impl SemanticIndex {
                             }
                         }
                     },
-                    EventKind::Delete => {
-                        if !holds.is_empty() {
-                            holds.remove(&event.name);
-                        }
+                    EventKind::Delete if !holds.is_empty() => {
+                        holds.remove(&event.name);
                     }
                     EventKind::Read(Read {
                         via: Via::Call { function, .. },
