@@ -192,7 +192,14 @@ fn main() {
         ("mega-cells", "NB6"),
         ("reproducibility and leakage", "NB7"),
     ] {
-        let select = format!("NB0,{prefix}");
+        // A prefix selects only the rules that are on by default: name every code.
+        let codes: Vec<&str> = nblint::registry()
+            .families()
+            .iter()
+            .flat_map(|f| f.rules.iter().map(|rule| rule().meta().code))
+            .filter(|code| code.starts_with(prefix))
+            .collect();
+        let select = format!("NB0,{}", codes.join(","));
         let mut with = nblint(&["--no-cache", "--select", &select]);
         let mut without = nblint(&["--no-cache", "--select", "NB0"]);
         let timings = interleaved(runs, &mut [&mut with, &mut without]);
