@@ -107,7 +107,12 @@ impl Cache {
         let Ok(text) = std::fs::read(self.entry_path(absolute, settings)) else {
             return Lookup::Miss { bytes: None };
         };
-        let Ok(entry) = serde_json::from_slice::<Entry>(&text) else {
+        // One vectorised UTF-8 check of the whole entry; reading from bytes, serde_json would
+        // check every string again as it goes.
+        let Ok(text) = simdutf8::basic::from_utf8(&text) else {
+            return Lookup::Miss { bytes: None };
+        };
+        let Ok(entry) = serde_json::from_str::<Entry>(text) else {
             return Lookup::Miss { bytes: None };
         };
         if entry.format != FORMAT || entry.version != VERSION || entry.path != absolute {

@@ -113,7 +113,10 @@ pub fn discover(
     let resolver = Arc::new(Mutex::new(resolver));
     // The walk's filter has to be `'static`, so a configuration error found inside it is
     // parked here and returned after the walk.
-    let failure: Arc<Mutex<Option<ConfigError>>> = Arc::default();
+    // The walk does not sort directories (walkdir would parse both paths at every comparison):
+    // what comes out is put in order afterwards, and of several configuration errors the one
+    // of the first directory in that order is kept, as a sorted walk would meet it first.
+    let failure: Arc<Mutex<Option<(PathBuf, ConfigError)>>> = Arc::default();
     let settings_for = |dir: &Path| {
         resolver
             .lock()
@@ -158,8 +161,7 @@ pub fn discover(
             .git_exclude(true)
             .require_git(false)
             .ignore(false)
-            .parents(true)
-            .sort_by_file_name(|a, b| a.cmp(b));
+            .parents(true);
         {
             let resolver = resolver.clone();
             let failure = failure.clone();
@@ -177,20 +179,24 @@ pub fn discover(
                 match settings {
                     Ok(settings) => !settings.is_excluded(path),
                     Err(err) => {
-                        failure
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .get_or_insert(err);
+                        let mut failure = failure.lock().unwrap_or_else(PoisonError::into_inner);
+                        if failure
+                            .as_ref()
+                            .is_none_or(|(dir, _)| parent < dir.as_path())
+                        {
+                            *failure = Some((parent.to_path_buf(), err));
+                        }
                         false
                     }
                 }
             });
         }
+        let mut walk_errors: Vec<(Option<PathBuf>, String)> = Vec::new();
         for entry in walker.build() {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
-                    errors.push(err.to_string());
+                    walk_errors.push((error_path(&err).map(Path::to_path_buf), err.to_string()));
                     continue;
                 }
             };
@@ -212,7 +218,13 @@ pub fn discover(
                 settings,
             });
         }
-        if let Some(err) = failure
+        // In walk order: by path, errors without one last.
+        walk_errors.sort_by(|(a, _), (b, _)| match (a, b) {
+            (Some(a), Some(b)) => a.cmp(b),
+            (a, b) => b.is_some().cmp(&a.is_some()),
+        });
+        errors.extend(walk_errors.into_iter().map(|(_, message)| message));
+        if let Some((_, err)) = failure
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
@@ -220,11 +232,43 @@ pub fn discover(
             return Err(err);
         }
     }
-    // The same notebook named twice (a file and its directory) is linted once.
-    let mut seen = std::collections::HashSet::new();
-    targets.retain(|t| seen.insert(t.absolute.clone()));
-    targets.sort_by(|a, b| a.display.cmp(&b.display));
+    // The same notebook named twice (a file and its directory) is linted once. One path walked
+    // yields each file once.
+    if paths.len() > 1 {
+        let mut seen = std::collections::HashSet::new();
+        targets.retain(|t| seen.insert(t.absolute.clone()));
+    }
+    sort_by_display(&mut targets);
     Ok(Discovered { targets, errors })
+}
+
+/// Sorts targets by their displayed path, component by component (as `Path`'s order does),
+/// each path split into components once rather than at every comparison.
+fn sort_by_display(targets: &mut Vec<Target>) {
+    let order: Vec<usize> = {
+        let keys: Vec<Vec<std::path::Component<'_>>> = targets
+            .iter()
+            .map(|t| t.display.components().collect())
+            .collect();
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        order
+    };
+    let mut slots: Vec<Option<Target>> = std::mem::take(targets).into_iter().map(Some).collect();
+    targets.extend(order.into_iter().filter_map(|i| slots[i].take()));
+}
+
+/// The path a walk error is about, if it names one.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
 }
 
 /// What kind of special file this is, for an error message.
@@ -267,5 +311,68 @@ fn unreadable(path: &Path, err: &std::io::Error) -> String {
     match text.find(" (os error") {
         Some(at) => text[..at].to_lowercase(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, name: &str, text: &str) {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("a directory");
+        std::fs::write(path, text).expect("a file");
+    }
+
+    fn walk(root: &Path) -> Result<Discovered, ConfigError> {
+        let resolver = SettingsResolver::new(
+            crate::registry(),
+            Overrides::default(),
+            None,
+            root.to_path_buf(),
+        )?;
+        discover(&[PathBuf::from(".")], resolver, root)
+    }
+
+    #[test]
+    fn targets_come_in_path_order_whatever_the_walk_order() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let names = [
+            "b.ipynb",
+            "a.ipynb",
+            "a-b.ipynb",
+            "a/x.ipynb",
+            "a/b/y.ipynb",
+            "A.ipynb",
+            "a.b/z.ipynb",
+            "ab.ipynb",
+            "a/a.ipynb",
+            "a/b.ipynb",
+        ];
+        for name in names {
+            write(dir.path(), name, "{}");
+        }
+        let shown: Vec<PathBuf> = walk(dir.path())
+            .expect("no configuration error")
+            .targets
+            .into_iter()
+            .map(|t| t.display)
+            .collect();
+        let mut expected: Vec<PathBuf> = names.iter().map(PathBuf::from).collect();
+        expected.sort();
+        assert_eq!(shown, expected);
+    }
+
+    #[test]
+    fn of_several_configuration_errors_the_first_directory_s_is_reported() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for sub in ["d", "c", "e/f"] {
+            write(dir.path(), &format!("{sub}/nblint.toml"), "select = [");
+            write(dir.path(), &format!("{sub}/n.ipynb"), "{}");
+        }
+        let Err(error) = walk(dir.path()) else {
+            panic!("three broken configuration files")
+        };
+        assert_eq!(error.path, Some(dir.path().join("c/nblint.toml")));
     }
 }
