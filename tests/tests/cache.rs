@@ -282,3 +282,25 @@ fn an_unwritable_cache_directory_only_slows_runs_down() {
         uncached(&notebooks, "concise")
     );
 }
+
+#[test]
+fn entries_read_without_snippets_keep_them_for_the_full_format() {
+    let (_dir, notebooks, cache) = project();
+    let expected = uncached(&notebooks, "full");
+    assert!(expected.contains("openai.api_key"), "{expected}");
+    // Filled and read back by formats that show no snippets.
+    check(&notebooks, &cache, "concise");
+    check(&notebooks, &cache, "concise");
+    // The same content under a new time, read without snippets: the entry is refreshed, and
+    // whole.
+    let secret = notebooks.join("secret.ipynb");
+    let earlier = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&secret)
+        .unwrap()
+        .set_modified(earlier)
+        .unwrap();
+    check(&notebooks, &cache, "concise");
+    assert_eq!(check(&notebooks, &cache, "full"), expected);
+}

@@ -50,6 +50,48 @@ struct Entry {
     report: FileReport,
 }
 
+/// An [`Entry`] read without the cell sources of its report, which only the `full` format
+/// shows: serde_json skips them without decoding or copying them.
+#[derive(serde::Deserialize)]
+struct EntryWithoutSources {
+    format: u32,
+    version: String,
+    path: PathBuf,
+    size: u64,
+    modified: Option<u128>,
+    hash: u64,
+    report: ReportWithoutSources,
+}
+
+#[derive(serde::Deserialize)]
+struct ReportWithoutSources {
+    path: PathBuf,
+    findings: Vec<nblint_engine::Finding>,
+    skipped: Option<String>,
+    notes: Vec<String>,
+}
+
+impl From<EntryWithoutSources> for Entry {
+    fn from(entry: EntryWithoutSources) -> Entry {
+        let report = entry.report;
+        Entry {
+            format: entry.format,
+            version: entry.version,
+            path: entry.path,
+            size: entry.size,
+            modified: entry.modified,
+            hash: entry.hash,
+            report: FileReport {
+                path: report.path,
+                findings: report.findings,
+                cell_sources: Default::default(),
+                skipped: report.skipped,
+                notes: report.notes,
+            },
+        }
+    }
+}
+
 /// What the cache knows about one file before it is linted.
 pub enum Lookup {
     /// The cached report, to use as is.
@@ -62,6 +104,8 @@ pub struct Cache {
     /// `.nblint_cache/<version>/`.
     dir: PathBuf,
     file_edits: bool,
+    /// Whether reports read back need their cell sources (the `full` format's snippets).
+    sources: bool,
     /// Settings fingerprints, by the address of the shared settings.
     fingerprints: Mutex<HashMap<usize, u64>>,
     /// Whether the directory was created in this run.
@@ -71,10 +115,13 @@ pub struct Cache {
 
 impl Cache {
     /// The cache under `root` (`.nblint_cache` in the working directory, or `--cache-dir`).
-    pub fn new(root: &Path, file_edits: bool) -> Cache {
+    /// Entries always hold the cell sources; `sources` says whether reading one back decodes
+    /// them.
+    pub fn new(root: &Path, file_edits: bool, sources: bool) -> Cache {
         Cache {
             dir: root.join(VERSION),
             file_edits,
+            sources,
             fingerprints: Mutex::new(HashMap::new()),
             created: std::sync::OnceLock::new(),
             written: AtomicUsize::new(0),
@@ -112,7 +159,12 @@ impl Cache {
         let Ok(text) = simdutf8::basic::from_utf8(&text) else {
             return Lookup::Miss { bytes: None };
         };
-        let Ok(entry) = serde_json::from_str::<Entry>(text) else {
+        let entry = if self.sources {
+            serde_json::from_str::<Entry>(text)
+        } else {
+            serde_json::from_str::<EntryWithoutSources>(text).map(Entry::from)
+        };
+        let Ok(entry) = entry else {
             return Lookup::Miss { bytes: None };
         };
         if entry.format != FORMAT || entry.version != VERSION || entry.path != absolute {
@@ -136,7 +188,21 @@ impl Cache {
             // The same content under a new time: refresh the entry so that the next run takes
             // the fast path, once the time can be trusted.
             if trusted_time(&metadata).is_some() {
-                self.store(absolute, settings, &bytes, &report);
+                // The entry is rewritten whole: with its cell sources, read again if they
+                // were skipped.
+                let whole = if self.sources {
+                    Some(report.clone())
+                } else {
+                    serde_json::from_str::<Entry>(text)
+                        .ok()
+                        .map(|entry| FileReport {
+                            path: report.path.clone(),
+                            ..entry.report
+                        })
+                };
+                if let Some(whole) = whole {
+                    self.store(absolute, settings, &bytes, &whole);
+                }
             }
             return Lookup::Hit(report);
         }

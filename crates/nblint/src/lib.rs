@@ -295,6 +295,10 @@ fn check(
                 .clone()
                 .unwrap_or_else(|| cwd.join(cache::DIR_NAME)),
             file_edits,
+            // Only `full` shows snippets of cell sources.
+            std::iter::once(format)
+                .chain(args.output.iter().map(|(f, _)| *f))
+                .any(|f| f == OutputFormat::Full),
         )
     });
     let progress = Progress::new(
