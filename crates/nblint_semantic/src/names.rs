@@ -282,30 +282,60 @@ pub fn words(name: &str) -> Vec<String> {
 
 /// [`words`] of an ASCII name: each word is a slice of the name, lowered in one copy.
 fn ascii_words(name: &str) -> Vec<String> {
-    let bytes = name.as_bytes();
     let mut words = Vec::new();
+    ascii_word_slices(name, |word| {
+        words.push(word.to_ascii_lowercase());
+        false
+    });
+    words
+}
+
+/// Calls `visit` with each word of an ASCII name as written (not lowered), until it returns
+/// true; whether it did.
+fn ascii_word_slices(name: &str, mut visit: impl FnMut(&str) -> bool) -> bool {
+    let bytes = name.as_bytes();
     let mut start: Option<usize> = None;
     let mut previous_lower = false;
     for (i, &b) in bytes.iter().enumerate() {
         if !b.is_ascii_alphanumeric() {
             if let Some(from) = start.take() {
-                words.push(name[from..i].to_ascii_lowercase());
+                if visit(&name[from..i]) {
+                    return true;
+                }
             }
             previous_lower = false;
             continue;
         }
         if b.is_ascii_uppercase() && previous_lower {
             if let Some(from) = start.take() {
-                words.push(name[from..i].to_ascii_lowercase());
+                if visit(&name[from..i]) {
+                    return true;
+                }
             }
         }
         start.get_or_insert(i);
         previous_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
     }
-    if let Some(from) = start {
-        words.push(name[from..].to_ascii_lowercase());
+    start.is_some_and(|from| visit(&name[from..]))
+}
+
+/// Whether `test` holds for one of the [`words`] of `name`, without building the list: a
+/// lower-case word of an ASCII name is handed over as a slice of it.
+pub fn any_word(name: &str, mut test: impl FnMut(&str) -> bool) -> bool {
+    if !name.is_ascii() {
+        return unicode_words(name).iter().any(|word| test(word));
     }
-    words
+    let mut lowered = String::new();
+    ascii_word_slices(name, |word| {
+        if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            lowered.clear();
+            lowered.push_str(word);
+            lowered.make_ascii_lowercase();
+            test(&lowered)
+        } else {
+            test(word)
+        }
+    })
 }
 
 /// [`words`] of any name, a character at a time.
@@ -352,6 +382,25 @@ mod tests {
         for _ in 0..20_000 {
             let name: String = (0..next(8)).map(|_| pieces[next(pieces.len())]).collect();
             assert_eq!(ascii_words(&name), unicode_words(&name), "{name:?}");
+        }
+        for name in [
+            "dbPassword",
+            "X_test",
+            "df_val2",
+            "XTest_ÉtéValue",
+            "",
+            "__",
+            "a1B",
+        ] {
+            for probe in [
+                "db", "password", "x", "test", "val2", "xtest", "été", "value", "b",
+            ] {
+                assert_eq!(
+                    any_word(name, |w| w == probe),
+                    words(name).iter().any(|w| w == probe),
+                    "{name} {probe}"
+                );
+            }
         }
         assert_eq!(words("dbPassword"), ["db", "password"]);
         assert_eq!(words("XTest_ÉtéValue"), ["xtest", "été", "value"]);

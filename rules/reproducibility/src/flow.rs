@@ -20,7 +20,7 @@ use nblint_engine::ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange};
 use nblint_engine::{Checker, Diagnostic, RuleMeta, Span};
 
-use nblint_engine::semantic::names::words;
+use nblint_engine::semantic::names::any_word;
 
 use crate::{quoted, ReproducibilityOptions};
 
@@ -463,7 +463,7 @@ const TRAIN_WORDS: &[&str] = &["train", "training", "trn", "tr"];
 
 fn has_word(name: &str, list: &[impl AsRef<str>]) -> bool {
     let found = |word: &str| list.iter().any(|w| w.as_ref() == word);
-    words(name).iter().any(|word| {
+    any_word(name, |word| {
         found(word)
             || word
                 .strip_prefix(['x', 'y'])
@@ -1908,15 +1908,10 @@ impl Flow<'_, '_> {
     fn has_validation_names(&self) -> bool {
         self.checker.semantic().cells.iter().any(|cell| {
             cell.events.iter().any(|event| {
-                matches!(event.kind, nblint_engine::semantic::EventKind::Bind(_)) && {
-                    let words = words(event.name.as_str());
-                    words.iter().any(|w| {
-                        matches!(
-                            w.as_str(),
-                            "val" | "valid" | "validation" | "dev" | "holdout"
-                        )
+                matches!(event.kind, nblint_engine::semantic::EventKind::Bind(_))
+                    && any_word(event.name.as_str(), |w| {
+                        matches!(w, "val" | "valid" | "validation" | "dev" | "holdout")
                     })
-                }
             })
         })
     }
@@ -2040,6 +2035,7 @@ mod tests {
 
     #[test]
     fn names_split_into_words() {
+        use nblint_engine::semantic::names::words;
         assert_eq!(words("X_test"), ["x", "test"]);
         assert_eq!(words("testDF"), ["test", "df"]);
         assert_eq!(words("df_val2"), ["df", "val2"]);
