@@ -2031,11 +2031,10 @@ fn is_sample(expr: &Expr) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::words;
+    use nblint_engine::semantic::names::words;
 
     #[test]
     fn names_split_into_words() {
-        use nblint_engine::semantic::names::words;
         assert_eq!(words("X_test"), ["x", "test"]);
         assert_eq!(words("testDF"), ["test", "df"]);
         assert_eq!(words("df_val2"), ["df", "val2"]);
