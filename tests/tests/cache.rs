@@ -304,3 +304,47 @@ fn entries_read_without_snippets_keep_them_for_the_full_format() {
     check(&notebooks, &cache, "concise");
     assert_eq!(check(&notebooks, &cache, "full"), expected);
 }
+
+#[test]
+fn entries_with_damaged_sources_are_not_trusted_by_formats_without_snippets() {
+    let (_dir, notebooks, cache) = project();
+    let expected = uncached(&notebooks, "concise");
+    check(&notebooks, &cache, "full");
+    let all = entries(&cache);
+    assert!(all.len() >= 4);
+    for (i, entry) in all.iter().enumerate() {
+        let text = std::fs::read_to_string(entry).unwrap();
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let sources = &mut value["report"]["cell_sources"];
+        let damaged = match i % 3 {
+            0 => {
+                *sources = serde_json::json!(7);
+                value.to_string()
+            }
+            1 => {
+                value["report"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("cell_sources");
+                value.to_string()
+            }
+            // A lone surrogate, which no string can hold.
+            _ => {
+                *sources = serde_json::json!({"0": "SURROGATE"});
+                value.to_string().replace("SURROGATE", "\\ud800")
+            }
+        };
+        std::fs::write(entry, damaged).unwrap();
+    }
+    assert_eq!(check(&notebooks, &cache, "concise"), expected);
+    // Each was a miss, linted again and rewritten whole.
+    for entry in entries(&cache) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            value["report"]["cell_sources"].is_object(),
+            "{}",
+            entry.display()
+        );
+    }
+}

@@ -50,8 +50,10 @@ struct Entry {
     report: FileReport,
 }
 
-/// An [`Entry`] read without the cell sources of its report, which only the `full` format
-/// shows: serde_json skips them without decoding or copying them.
+/// An [`Entry`] read without keeping the cell sources of its report, which only the `full`
+/// format shows: they are checked to be what an entry holds (a map from cell numbers to
+/// strings, escapes valid), so that an entry a full read would reject is rejected here too,
+/// but not copied.
 #[derive(serde::Deserialize)]
 struct EntryWithoutSources {
     format: u32,
@@ -67,8 +69,58 @@ struct EntryWithoutSources {
 struct ReportWithoutSources {
     path: PathBuf,
     findings: Vec<nblint_engine::Finding>,
+    #[allow(dead_code)] // read to be checked, then dropped
+    cell_sources: CheckedSources,
     skipped: Option<String>,
     notes: Vec<String>,
+}
+
+/// A report's `cell_sources`, checked as `BTreeMap<usize, String>` would be, and dropped.
+struct CheckedSources;
+
+impl<'de> serde::Deserialize<'de> for CheckedSources {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, Visitor};
+        struct Sources;
+        impl<'de> Visitor<'de> for Sources {
+            type Value = CheckedSources;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map from cell numbers to sources")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CheckedSources, A::Error> {
+                let mut previous: Option<usize> = None;
+                while let Some(cell) = map.next_key::<usize>()? {
+                    // A map nblint wrote has each cell once, in order.
+                    if previous.is_some_and(|p| p >= cell) {
+                        return Err(A::Error::custom("cell numbers out of order"));
+                    }
+                    previous = Some(cell);
+                    map.next_value::<Text>()?;
+                }
+                Ok(CheckedSources)
+            }
+        }
+        deserializer.deserialize_map(Sources)
+    }
+}
+
+/// A string, checked and not kept.
+struct Text;
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Any;
+        impl serde::de::Visitor<'_> for Any {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Text, E> {
+                Ok(Text)
+            }
+        }
+        deserializer.deserialize_str(Any)
+    }
 }
 
 impl From<EntryWithoutSources> for Entry {

@@ -111,11 +111,27 @@ pub fn discover(
     cwd: &Path,
 ) -> Result<Discovered, ConfigError> {
     let resolver = Arc::new(Mutex::new(resolver));
+    // The walk does not sort directories (walkdir would parse both paths at every comparison):
+    // the notebooks found are put in order afterwards, and of several configuration errors the
+    // one of the first directory in that order is kept, as a sorted walk would meet it first.
+    // Errors of the walk itself (an unreadable directory, a broken ignore file) come in the
+    // order of the walk: when there are any, the paths are walked again, sorted.
+    match walk(paths, &resolver, cwd, false)? {
+        Some(discovered) => Ok(discovered),
+        None => Ok(walk(paths, &resolver, cwd, true)?.expect("a sorted walk gives its errors")),
+    }
+}
+
+/// [`discover`] with the walk sorted by file name or not; `None` when an unsorted walk met an
+/// error, whose place among the others only a sorted walk gives.
+fn walk(
+    paths: &[PathBuf],
+    resolver: &Arc<Mutex<SettingsResolver>>,
+    cwd: &Path,
+    sorted: bool,
+) -> Result<Option<Discovered>, ConfigError> {
     // The walk's filter has to be `'static`, so a configuration error found inside it is
     // parked here and returned after the walk.
-    // The walk does not sort directories (walkdir would parse both paths at every comparison):
-    // what comes out is put in order afterwards, and of several configuration errors the one
-    // of the first directory in that order is kept, as a sorted walk would meet it first.
     let failure: Arc<Mutex<Option<(PathBuf, ConfigError)>>> = Arc::default();
     let settings_for = |dir: &Path| {
         resolver
@@ -162,6 +178,9 @@ pub fn discover(
             .require_git(false)
             .ignore(false)
             .parents(true);
+        if sorted {
+            walker.sort_by_file_name(|a, b| a.cmp(b));
+        }
         {
             let resolver = resolver.clone();
             let failure = failure.clone();
@@ -191,12 +210,12 @@ pub fn discover(
                 }
             });
         }
-        let mut walk_errors: Vec<(Option<PathBuf>, String)> = Vec::new();
         for entry in walker.build() {
             let entry = match entry {
                 Ok(entry) => entry,
+                Err(_) if !sorted => return Ok(None),
                 Err(err) => {
-                    walk_errors.push((error_path(&err).map(Path::to_path_buf), err.to_string()));
+                    errors.push(err.to_string());
                     continue;
                 }
             };
@@ -218,12 +237,6 @@ pub fn discover(
                 settings,
             });
         }
-        // In walk order: by path, errors without one last.
-        walk_errors.sort_by(|(a, _), (b, _)| match (a, b) {
-            (Some(a), Some(b)) => a.cmp(b),
-            (a, b) => b.is_some().cmp(&a.is_some()),
-        });
-        errors.extend(walk_errors.into_iter().map(|(_, message)| message));
         if let Some((_, err)) = failure
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -239,7 +252,7 @@ pub fn discover(
         targets.retain(|t| seen.insert(t.absolute.clone()));
     }
     sort_by_display(&mut targets);
-    Ok(Discovered { targets, errors })
+    Ok(Some(Discovered { targets, errors }))
 }
 
 /// Sorts targets by their displayed path, component by component (as `Path`'s order does),
@@ -256,19 +269,6 @@ fn sort_by_display(targets: &mut Vec<Target>) {
     };
     let mut slots: Vec<Option<Target>> = std::mem::take(targets).into_iter().map(Some).collect();
     targets.extend(order.into_iter().filter_map(|i| slots[i].take()));
-}
-
-/// The path a walk error is about, if it names one.
-fn error_path(err: &ignore::Error) -> Option<&Path> {
-    match err {
-        ignore::Error::WithPath { path, .. } => Some(path),
-        ignore::Error::Loop { child, .. } => Some(child),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            error_path(err)
-        }
-        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
-        _ => None,
-    }
 }
 
 /// What kind of special file this is, for an error message.
@@ -361,6 +361,29 @@ mod tests {
         let mut expected: Vec<PathBuf> = names.iter().map(PathBuf::from).collect();
         expected.sort();
         assert_eq!(shown, expected);
+    }
+
+    #[test]
+    fn a_walk_error_is_reported_once_with_the_notebooks_in_order() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        // A broken ignore file above the walked directory: an error of the walk, which makes
+        // discovery walk again, sorted.
+        write(dir.path(), ".gitignore", "a{b\n");
+        for sub in ["-x", "b", "a"] {
+            write(dir.path(), &format!("proj/{sub}/n.ipynb"), "{}");
+        }
+        let root = dir.path().join("proj");
+        let resolver =
+            SettingsResolver::new(crate::registry(), Overrides::default(), None, root.clone())
+                .expect("no configuration");
+        let found = discover(&[PathBuf::from(".")], resolver, &root).expect("no configuration");
+        assert_eq!(found.errors.len(), 1, "{:?}", found.errors);
+        assert!(found.errors[0].contains("a{b"), "{:?}", found.errors);
+        let shown: Vec<PathBuf> = found.targets.into_iter().map(|t| t.display).collect();
+        assert_eq!(
+            shown,
+            ["-x/n.ipynb", "a/n.ipynb", "b/n.ipynb"].map(PathBuf::from)
+        );
     }
 
     #[test]
