@@ -130,3 +130,15 @@ pub fn parse_cell(cell: &Cell) -> ParsedCell {
         lines,
     }
 }
+
+/// A fixed sequence of pseudo-random numbers for generated test inputs (xorshift): each call
+/// gives one below `n`.
+#[cfg(test)]
+pub(crate) fn test_numbers(mut state: u64) -> impl FnMut(usize) -> usize {
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    }
+}

@@ -116,13 +116,7 @@ mod tests {
     #[test]
     fn line_starts_match_a_byte_by_byte_scan() {
         let pieces = ["\r", "\n", "\r\n", "\r\r\n", "\n\r", "a", "é", "xyz"];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_numbers(0x9e37_79b9_7f4a_7c15u64);
         for _ in 0..5_000 {
             let text: String = (0..next(16)).map(|_| pieces[next(pieces.len())]).collect();
             let bytes = text.as_bytes();

@@ -373,15 +373,7 @@ mod tests {
             "\u{1b}[",
             "\u{1b}]8;;",
         ];
-        let mut next = {
-            let mut state = 0x9e37_79b9_7f4a_7c15u64;
-            move |n: usize| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state % n as u64) as usize
-            }
-        };
+        let mut next = crate::test_numbers(0x9e37_79b9_7f4a_7c15u64);
         for _ in 0..20_000 {
             let len = next(12);
             let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();

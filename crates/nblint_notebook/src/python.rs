@@ -757,13 +757,7 @@ mod tests {
             "\n",
             "é",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_numbers(0x2545_f491_4f6c_dd1du64);
         for _ in 0..5_000 {
             let text: String = (0..next(60)).map(|_| pieces[next(pieces.len())]).collect();
             let bytes = text.as_bytes();
@@ -785,13 +779,7 @@ mod tests {
             "\n", "\r\n", "\r", " ", "\t", "\u{a0}", "\u{3000}", "\u{85}", "/", ",", ";", "?", "%",
             "!", "x", "é", "\x0c",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_numbers(0x2545_f491_4f6c_dd1du64);
         for _ in 0..20_000 {
             let text: String = (0..next(10)).map(|_| pieces[next(pieces.len())]).collect();
             assert_eq!(

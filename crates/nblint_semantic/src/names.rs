@@ -367,18 +367,22 @@ fn unicode_words(name: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// A fixed sequence of pseudo-random numbers (xorshift): each call gives one below `n`.
+    fn test_numbers(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        }
+    }
+
     #[test]
     fn ascii_names_split_as_any_name_does() {
         let pieces = [
             "a", "b", "X", "Y", "7", "_", "-", ".", " ", "db", "Password", "ID", "x2",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = test_numbers(0x9e37_79b9_7f4a_7c15u64);
         for _ in 0..20_000 {
             let name: String = (0..next(8)).map(|_| pieces[next(pieces.len())]).collect();
             assert_eq!(ascii_words(&name), unicode_words(&name), "{name:?}");
