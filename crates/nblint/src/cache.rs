@@ -38,8 +38,10 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// How close to the entry's writing a modification time must be to be checked by content.
 const RACY: Duration = Duration::from_secs(2);
 
+/// An entry as written, with a [`FileReport`]; read back, its report may also be a
+/// [`ReportWithoutSources`].
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Entry {
+struct Entry<R = FileReport> {
     format: u32,
     version: String,
     path: PathBuf,
@@ -47,24 +49,12 @@ struct Entry {
     /// Nanoseconds since the epoch, or `None` when the time cannot be trusted.
     modified: Option<u128>,
     hash: u64,
-    report: FileReport,
+    report: R,
 }
 
-/// An [`Entry`] read without keeping the cell sources of its report, which only the `full`
-/// format shows: they are checked to be what an entry holds (a map from cell numbers to
-/// strings, escapes valid), so that an entry a full read would reject is rejected here too,
-/// but not copied.
-#[derive(serde::Deserialize)]
-struct EntryWithoutSources {
-    format: u32,
-    version: String,
-    path: PathBuf,
-    size: u64,
-    modified: Option<u128>,
-    hash: u64,
-    report: ReportWithoutSources,
-}
-
+/// A report read without keeping its cell sources, which only the `full` format shows: they
+/// are checked to be what an entry holds (a map from cell numbers to strings, escapes valid),
+/// so that an entry a full read would reject is rejected here too, but not copied.
 #[derive(serde::Deserialize)]
 struct ReportWithoutSources {
     path: PathBuf,
@@ -123,23 +113,28 @@ impl<'de> serde::Deserialize<'de> for Text {
     }
 }
 
-impl From<EntryWithoutSources> for Entry {
-    fn from(entry: EntryWithoutSources) -> Entry {
-        let report = entry.report;
+impl Entry<ReportWithoutSources> {
+    fn with_file_report(self) -> Entry {
         Entry {
-            format: entry.format,
-            version: entry.version,
-            path: entry.path,
-            size: entry.size,
-            modified: entry.modified,
-            hash: entry.hash,
-            report: FileReport {
-                path: report.path,
-                findings: report.findings,
-                cell_sources: Default::default(),
-                skipped: report.skipped,
-                notes: report.notes,
-            },
+            format: self.format,
+            version: self.version,
+            path: self.path,
+            size: self.size,
+            modified: self.modified,
+            hash: self.hash,
+            report: self.report.into(),
+        }
+    }
+}
+
+impl From<ReportWithoutSources> for FileReport {
+    fn from(report: ReportWithoutSources) -> FileReport {
+        FileReport {
+            path: report.path,
+            findings: report.findings,
+            cell_sources: Default::default(),
+            skipped: report.skipped,
+            notes: report.notes,
         }
     }
 }
@@ -214,7 +209,7 @@ impl Cache {
         let entry = if self.sources {
             serde_json::from_str::<Entry>(text)
         } else {
-            serde_json::from_str::<EntryWithoutSources>(text).map(Entry::from)
+            serde_json::from_str::<Entry<ReportWithoutSources>>(text).map(Entry::with_file_report)
         };
         let Ok(entry) = entry else {
             return Lookup::Miss { bytes: None };
