@@ -12,7 +12,10 @@ declare_rule! {
     ///
     /// Reads inside a function that is never called at module level are not reported (the
     /// function may well run after the binding), nor reads in a `try` that catches
-    /// `NameError`, nor a loop reading a name it binds further down.
+    /// `NameError`, nor a loop reading a name it binds further down, nor a read whose later
+    /// binding needs the name itself (`df = df.dropna()`, or `history = train()` where
+    /// `train` reads `history`): no order of the cells makes such a read work, and it is
+    /// mostly an unfinished exercise.
     ///
     /// ## Why is this bad?
     /// The notebook only worked because the cells ran in another order, or because the kernel
@@ -76,6 +79,14 @@ impl Rule for UseBeforeDefinition {
                 _ => "read here".to_string(),
             };
             let mut diagnostic = match read.status {
+                ReadStatus::BoundLater { cell: later, range }
+                    if binding_reads_itself(checker, later, range, name) =>
+                {
+                    // `model = train(model)`, or a call of a function that reads the name:
+                    // that binding needs the name already, so no order of the cells makes the
+                    // read work (an unfinished exercise, most often). Not an ordering problem.
+                    continue;
+                }
                 ReadStatus::BoundLater { cell: later, range } => {
                     let place = if later == cell {
                         let line = checker.cells[cell]
@@ -135,4 +146,36 @@ impl Rule for UseBeforeDefinition {
             checker.report(diagnostic);
         }
     }
+}
+
+/// Whether the top-level statement of `cell` that holds the binding of `name` at `range` reads
+/// `name` before binding it: in its value (`x = g(x)`), or through a function it calls. The
+/// index records a statement's reads, calls expanded, before its bindings.
+fn binding_reads_itself(
+    checker: &Checker<'_>,
+    cell: usize,
+    range: nblint_engine::ruff_text_size::TextRange,
+    name: &str,
+) -> bool {
+    use nblint_engine::ruff_text_size::Ranged;
+    let Some(statement) = checker.cells[cell].module().and_then(|module| {
+        module
+            .body
+            .iter()
+            .find(|stmt| stmt.range().contains_range(range))
+    }) else {
+        return false;
+    };
+    let events = checker.semantic().events(cell);
+    let Some(bind) = events
+        .iter()
+        .position(|e| e.range == range && matches!(e.kind, EventKind::Bind(_)))
+    else {
+        return false;
+    };
+    events[..bind].iter().any(|e| {
+        matches!(e.kind, EventKind::Read(_))
+            && e.name.as_str() == name
+            && statement.range().contains_range(e.range)
+    })
 }
