@@ -42,7 +42,7 @@ declare_rule! {
         name: "use-before-definition",
         family: "hidden-state",
         severity: Error,
-        default: true,
+        default: false,
         fix: Never,
     }
 }
