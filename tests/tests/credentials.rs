@@ -91,6 +91,57 @@ fn every_detector_is_found_everywhere_and_never_printed_whole() {
     }
 }
 
+/// A run that shows no snippet and caches nothing keeps no cell sources in its reports (none
+/// is copied or redacted): its findings and messages are those of a run that keeps them, and
+/// no secret shows whole in them either.
+#[test]
+fn runs_that_keep_no_sources_report_the_same_and_mask_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    for detector in DETECTORS {
+        std::fs::write(
+            dir.path().join(format!("{}.ipynb", detector.id)),
+            notebook_with(detector.example),
+        )
+        .unwrap();
+    }
+    // A message of another rule that quotes a secret: NB503 quotes the install command.
+    let install = json!({
+        "cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+            "source": ["!pip install --index-url https://analyst:53eYfugPp1R8lzy1@pypi.internal/simple pandas\n"]}],
+        "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5
+    });
+    std::fs::write(dir.path().join("install.ipynb"), install.to_string()).unwrap();
+    for format in ["concise", "json", "github"] {
+        let lint = |cache_args: &[&str]| {
+            let mut args = vec!["check", "--output-format", format, "--exit-zero"];
+            args.extend_from_slice(cache_args);
+            args.push(dir.path().to_str().unwrap());
+            let out = nblint(&args);
+            assert_eq!(out.status, 0, "{}", out.stderr);
+            out.stdout
+        };
+        // The helper runs `check` without a cache unless given a cache directory.
+        let without_sources = lint(&[]);
+        let cached = lint(&["--cache-dir", cache.path().to_str().unwrap()]);
+        assert_eq!(without_sources, cached, "{format}");
+        assert!(without_sources.contains("NB401"), "{format}");
+        assert!(without_sources.contains("NB503"), "{format}");
+        assert!(!without_sources.contains("fugPp1R8lzy1"), "{format}");
+        for detector in DETECTORS {
+            let found = &find_all(detector.example)[0];
+            let secret = &detector.example[found.start..found.end];
+            let leak = &secret[4..secret.len().min(16)];
+            assert!(
+                !without_sources.contains(leak),
+                "{format} output shows `{leak}`"
+            );
+        }
+    }
+}
+
 #[test]
 fn output_findings_point_at_the_raw_line_that_holds_the_secret() {
     let dir = tempfile::tempdir().unwrap();

@@ -132,11 +132,14 @@ struct FixMode {
     diff: bool,
 }
 
+/// Lints one target. `snippets`: whether some report of the run shows cell sources (`full`);
+/// without them, and without a cache to store them in, reports keep no sources.
 fn lint_target(
     target: &Target,
     registry: &'static Registry,
     mode: FixMode,
     cache: Option<&Cache>,
+    snippets: bool,
 ) -> Outcome {
     let rules = target.settings.rules_for(registry, &target.absolute);
     if let Ok(metadata) = std::fs::metadata(&target.absolute) {
@@ -158,12 +161,18 @@ fn lint_target(
     };
     let linted = catch_unwind(AssertUnwindSafe(|| {
         if !mode.apply && !mode.diff {
-            let report = nblint_engine::lint_bytes(
+            let sources = if snippets || cache.is_some() {
+                nblint_engine::lint::Sources::Kept
+            } else {
+                nblint_engine::lint::Sources::Dropped
+            };
+            let report = nblint_engine::lint_bytes_with(
                 &target.display,
                 &bytes,
                 registry,
                 &target.settings,
                 &rules,
+                sources,
             );
             if let Some(cache) = cache {
                 cache.store(&target.absolute, &target.settings, &bytes, &report);
@@ -288,6 +297,10 @@ fn check(
     }
     // `--fix` and `--diff` read every file they may change: they neither read nor write the
     // cache.
+    // Only `full` shows snippets of cell sources.
+    let snippets = std::iter::once(format)
+        .chain(args.output.iter().map(|(f, _)| *f))
+        .any(|f| f == OutputFormat::Full);
     let cache = (!args.no_cache && !mode.apply && !mode.diff).then(|| {
         Cache::new(
             &args
@@ -295,10 +308,7 @@ fn check(
                 .clone()
                 .unwrap_or_else(|| cwd.join(cache::DIR_NAME)),
             file_edits,
-            // Only `full` shows snippets of cell sources.
-            std::iter::once(format)
-                .chain(args.output.iter().map(|(f, _)| *f))
-                .any(|f| f == OutputFormat::Full),
+            snippets,
         )
     });
     let progress = Progress::new(
@@ -314,7 +324,7 @@ fn check(
             .targets
             .par_iter()
             .map(|target| {
-                let outcome = lint_target(target, registry, mode, cache.as_ref());
+                let outcome = lint_target(target, registry, mode, cache.as_ref(), snippets);
                 progress.advance();
                 outcome
             })

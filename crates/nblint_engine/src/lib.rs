@@ -23,7 +23,9 @@ pub use checker::Checker;
 pub use config::{ConfigError, ConfigFile, FixSettings, Overrides, Settings};
 pub use diagnostic::{Diagnostic, Edit, Fix, Related, Span};
 pub use fix::{fix_bytes, FixOutcome};
-pub use lint::{lint_bytes, FileEdit, FileReport, Finding, Location, Part, RelatedLocation};
+pub use lint::{
+    lint_bytes, lint_bytes_with, FileEdit, FileReport, Finding, Location, Part, RelatedLocation,
+};
 pub use options::{FamilyOptions, OptionKind, OptionMeta, OptionsDecl};
 pub use registry::{Family, Registry, RuleSet, Selector};
 pub use rule::{

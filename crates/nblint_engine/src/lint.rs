@@ -241,6 +241,29 @@ pub fn lint_bytes(
     settings: &Settings,
     rules: &RuleSet,
 ) -> FileReport {
+    lint_bytes_with(path, bytes, registry, settings, rules, Sources::Kept)
+}
+
+/// Whether a report keeps the (redacted) sources of the cells its findings point into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sources {
+    /// [`FileReport::cell_sources`] holds them: for snippets, the result cache and diffs.
+    Kept,
+    /// [`FileReport::cell_sources`] stays empty, and no source is copied or redacted: for a
+    /// run whose reports show no snippet and are not cached. Messages are redacted all the
+    /// same.
+    Dropped,
+}
+
+/// [`lint_bytes`], keeping the cells' sources or not.
+pub fn lint_bytes_with(
+    path: &Path,
+    bytes: &[u8],
+    registry: &Registry,
+    settings: &Settings,
+    rules: &RuleSet,
+    sources: Sources,
+) -> FileReport {
     let mut report = FileReport {
         path: path.to_path_buf(),
         ..FileReport::default()
@@ -309,6 +332,7 @@ pub fn lint_bytes(
         for cell in std::iter::once(diagnostic.span.source_cell())
             .chain(diagnostic.related.iter().map(|r| r.span.source_cell()))
             .flatten()
+            .filter(|_| sources == Sources::Kept)
         {
             report
                 .cell_sources

@@ -60,7 +60,7 @@ impl ParsedCell {
 /// A cell of a notebook whose kernel is not Python: never parsed, every cell is text.
 pub fn unparsed_cell(cell: &Cell, language: &str) -> ParsedCell {
     ParsedCell {
-        syntax: CellSyntax::Other(format!("{language} cell")),
+        syntax: CellSyntax::Other(format!("{language} cell").into()),
         parsed: None,
         lines: LineIndex::new(&cell.source),
     }
@@ -72,7 +72,14 @@ pub fn parse_cell(cell: &Cell) -> ParsedCell {
     let syntax = if cell.is_code() {
         python::classify(cell)
     } else {
-        CellSyntax::Other(format!("{} cell", cell.kind.as_str()))
+        CellSyntax::Other(
+            match cell.kind {
+                CellKind::Code => "code cell",
+                CellKind::Markdown => "markdown cell",
+                CellKind::Raw => "raw cell",
+            }
+            .into(),
+        )
     };
     let syntax = match syntax {
         CellSyntax::Python => match python::too_deep(&cell.source) {
@@ -114,7 +121,7 @@ pub fn parse_cell(cell: &Cell) -> ParsedCell {
                 };
                 if let Some(reason) = other {
                     return ParsedCell {
-                        syntax: CellSyntax::Other(reason),
+                        syntax: CellSyntax::Other(reason.into()),
                         parsed: None,
                         lines,
                     };

@@ -157,7 +157,7 @@ pub enum CellSyntax {
     Empty,
     /// Not Python: a cell magic such as `%%bash`, an automagic cell, or a cell an editor marks
     /// with another language. The string says why, for messages.
-    Other(String),
+    Other(std::borrow::Cow<'static, str>),
     /// Python that runs but that nblint reads for the names its lines bind instead of parsing:
     /// Python 2 syntax in a Python 2 notebook (`print x`), or a cell IPython dedents before it
     /// runs it. Never a syntax error. The string says why.
@@ -459,7 +459,7 @@ pub fn classify(cell: &Cell) -> CellSyntax {
     }
     if let Some(lang) = cell.vscode_language() {
         if !is_python_language(lang) {
-            return CellSyntax::Other(format!("cell language `{lang}`"));
+            return CellSyntax::Other(format!("cell language `{lang}`").into());
         }
     }
     if let Some(magic) = cell_magic(&cell.source) {
@@ -471,7 +471,7 @@ pub fn classify(cell: &Cell) -> CellSyntax {
                 .find(|l| !l.trim().is_empty())
                 .is_some_and(|l| l.split_whitespace().any(|w| w == "--local"));
         if !PYTHON_CELL_MAGICS.contains(&magic) && !local_px {
-            return CellSyntax::Other(format!("`%%{magic}` cell"));
+            return CellSyntax::Other(format!("`%%{magic}` cell").into());
         }
     }
     CellSyntax::Python

@@ -200,7 +200,18 @@ pub fn plural(n: usize, word: &str) -> String {
 /// (or `path:metadata`) for outputs and metadata, `path:line:col` for findings about the raw
 /// file.
 pub fn header(path: &Path, location: &Location) -> String {
-    let path = path.display();
+    let mut header = String::new();
+    let _ = write_header(&mut header, &path.to_string_lossy(), location);
+    header
+}
+
+/// [`header`] written to `out`, the path already made text: reporters that print many findings
+/// of one file convert its path once.
+pub fn write_header(
+    out: &mut impl std::fmt::Write,
+    path: &str,
+    location: &Location,
+) -> std::fmt::Result {
     match (
         location.cell,
         location.start,
@@ -208,15 +219,15 @@ pub fn header(path: &Path, location: &Location) -> String {
         location.file_start,
     ) {
         (Some(cell), Some(start), _, _) => {
-            format!("{path}:cell {cell}:{}:{}", start.line, start.column)
+            write!(out, "{path}:cell {cell}:{}:{}", start.line, start.column)
         }
         (Some(cell), None, Some(Part::Output(output)), _) => {
-            format!("{path}:cell {cell}:output {output}")
+            write!(out, "{path}:cell {cell}:output {output}")
         }
-        (Some(cell), None, Some(Part::Metadata), _) => format!("{path}:cell {cell}:metadata"),
-        (None, _, Some(Part::Metadata), _) => format!("{path}:metadata"),
-        (_, _, _, Some(file)) => format!("{path}:{}:{}", file.line, file.column),
-        _ => path.to_string(),
+        (Some(cell), None, Some(Part::Metadata), _) => write!(out, "{path}:cell {cell}:metadata"),
+        (None, _, Some(Part::Metadata), _) => write!(out, "{path}:metadata"),
+        (_, _, _, Some(file)) => write!(out, "{path}:{}:{}", file.line, file.column),
+        _ => out.write_str(path),
     }
 }
 
