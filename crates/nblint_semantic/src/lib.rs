@@ -29,11 +29,12 @@ use nblint_notebook::{Notebook, ParsedCell};
 use ruff_python_ast::name::Name;
 use ruff_text_size::TextRange;
 
-/// Hash maps and sets of the index and of the rules, keyed mostly by names: aHash with a random key per
-/// process, several times faster than std's SipHash on short keys and, like it, not open to
-/// collisions a hostile notebook could craft.
-pub type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
-pub type Set<K> = std::collections::HashSet<K, ahash::RandomState>;
+/// Hash maps and sets of the index and of the rules, keyed mostly by names: foldhash, seeded
+/// at random once per process, faster than aHash without its hardware path and several times
+/// faster than std's SipHash on short keys, and like them not open to collisions crafted
+/// ahead of time by a hostile notebook.
+pub type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// An index into [`SemanticIndex::functions`].
 pub type FunctionId = usize;
