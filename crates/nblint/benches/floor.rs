@@ -10,7 +10,9 @@
 //! parse. The phases run in turn, round after round, so that a machine that gets busier or
 //! quieter moves them alike. Every figure is the median of `RUNS` rounds (5) with `THREADS`
 //! threads (2), on `NBLINT_BENCH_CORPUS` (default `../shared/corpus/dev`), in wall time and
-//! in CPU time (user and system, all threads), which a shared machine disturbs less.
+//! in CPU time (user and system, all threads), which a shared machine disturbs less. Last,
+//! nblint's own phases in process: its loader, its parse, the semantic index, the raw-file
+//! map, and writing the reports.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -217,6 +219,122 @@ fn main() {
             ms(added),
             ratio(added, floor.wall)
         );
+    }
+
+    phases(&pool, &files, &corpus, runs);
+}
+
+/// nblint's own phases, in process, on the benchmark's pool: its loader (read and JSON into
+/// its model), then its Python parse of every code cell, then the semantic index and the
+/// imports table the rules share, each case doing the ones before it too; the raw-file map
+/// of every notebook (what `json`, `sarif` and the other machine formats need for each
+/// notebook with a finding); and writing the default rules' findings in each main format,
+/// which the command does on one thread after linting.
+fn phases(pool: &rayon::ThreadPool, files: &[PathBuf], corpus: &Path, runs: usize) {
+    use nblint_engine::semantic::{imports::Imports, SemanticIndex};
+
+    let load = |f: &PathBuf, depth: u8| {
+        let Ok(bytes) = std::fs::read(f) else {
+            return;
+        };
+        let Ok((text, notebook)) = nblint_notebook::load(&bytes) else {
+            return;
+        };
+        if depth == 0 {
+            std::hint::black_box(&notebook);
+            return;
+        }
+        if depth == 3 {
+            std::hint::black_box(nblint_notebook::RawMap::scan(
+                text,
+                notebook.upgraded_from == Some(3),
+            ));
+            return;
+        }
+        let cells: Vec<_> = notebook
+            .cells
+            .iter()
+            .map(nblint_notebook::parse_cell)
+            .collect();
+        if depth == 2 {
+            std::hint::black_box(SemanticIndex::build(&notebook, &cells));
+            std::hint::black_box(Imports::build(&notebook, &cells));
+        }
+        std::hint::black_box(&cells);
+    };
+    let case = |depth: u8| move || pool.install(|| files.par_iter().for_each(|f| load(f, depth)));
+    let (mut loader, mut parse, mut semantic, mut raw) = (case(0), case(1), case(2), case(3));
+    let timings = interleaved(
+        runs,
+        &mut [&mut loader, &mut parse, &mut semantic, &mut raw],
+    );
+    let [loader, parse, semantic, raw] = timings[..] else {
+        unreachable!("one timing per case")
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let cpu = |t: Timing| t.cpu.map_or("-".to_string(), |c| format!("{:.0}", ms(c)));
+    println!(
+        "{:<44} {:>9} {:>9}",
+        "nblint's phases, in process", "wall ms", "CPU ms"
+    );
+    for (name, time) in [
+        ("load: read + JSON into nblint's model", loader),
+        ("load + Python parse", parse),
+        ("load + parse + semantic index + imports", semantic),
+        ("load + raw-file map of every notebook", raw),
+    ] {
+        println!("{name:<44} {:>9.1} {:>9}", ms(time.wall), cpu(time));
+    }
+
+    // The default rules' reports, linted once in process, then written in each format.
+    let registry = nblint::registry();
+    let cwd = corpus.parent().unwrap_or(corpus).to_path_buf();
+    let resolver = nblint::discover::SettingsResolver::new(
+        registry,
+        nblint_engine::Overrides::default(),
+        None,
+        cwd.clone(),
+    )
+    .expect("the default settings");
+    let discovered = nblint::discover::discover(&[corpus.to_path_buf()], resolver, &cwd)
+        .expect("the corpus is walked");
+    nblint_engine::lint::want_file_positions();
+    let reports: Vec<nblint_engine::FileReport> = pool.install(|| {
+        discovered
+            .targets
+            .par_iter()
+            .filter_map(|target| {
+                let bytes = std::fs::read(&target.absolute).ok()?;
+                let rules = target.settings.rules_for(registry, &target.absolute);
+                Some(nblint_engine::lint_bytes(
+                    &target.display,
+                    &bytes,
+                    registry,
+                    &target.settings,
+                    &rules,
+                ))
+            })
+            .collect()
+    });
+    let findings: usize = reports.iter().map(|r| r.findings.len()).sum();
+    let context = nblint::report::Context::new(registry, cwd, false, false);
+    println!(
+        "{:<44} {:>9}",
+        format!("writing {findings} findings, one thread"),
+        "wall ms"
+    );
+    for (name, format) in [
+        ("concise", nblint::cli::OutputFormat::Concise),
+        ("full", nblint::cli::OutputFormat::Full),
+        ("json", nblint::cli::OutputFormat::Json),
+        ("sarif", nblint::cli::OutputFormat::Sarif),
+    ] {
+        let time = median(runs, || {
+            let mut sink = std::io::sink();
+            nblint::report::write(format, &reports, &mut sink, &context)
+                .expect("a sink takes every byte");
+        });
+        println!("{name:<44} {:>9.1}", ms(time));
     }
 }
 
