@@ -402,9 +402,15 @@ fn check(
     } else {
         match &args.output_file {
             Some(path) => to_file(format, path),
-            None => report::write(format, &reports, stdout, &context)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| format!("cannot write the report: {e}")),
+            None => {
+                // Standard output is line-buffered: each write of a large report (SARIF is
+                // pretty-printed in many small writes) would search its bytes for the last
+                // line break. One buffer in front of it writes whole blocks.
+                let mut out = std::io::BufWriter::with_capacity(64 * 1024, &mut *stdout);
+                report::write(format, &reports, &mut out, &context)
+                    .and_then(|()| out.flush())
+                    .map_err(|e| format!("cannot write the report: {e}"))
+            }
         }
     };
     if let Err(message) = written {

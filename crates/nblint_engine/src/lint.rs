@@ -573,7 +573,7 @@ impl Resolver<'_> {
         };
         let changes: Vec<_> = fix.edits.iter().map(crate::fix::change).collect();
         let Ok(replacements) =
-            nblint_notebook::writer::replacements(raw.text(), self.notebook, &changes)
+            nblint_notebook::writer::replacements_in(raw, self.notebook, &changes)
         else {
             return Vec::new();
         };

@@ -116,6 +116,21 @@ pub fn replacements(
         return Ok(Vec::new());
     }
     let raw = RawMap::scan(text, notebook.upgraded_from == Some(3)).ok_or(WriteError::Unmapped)?;
+    replacements_in(&raw, notebook, changes)
+}
+
+/// [`replacements`] with the raw map of the notebook's text already made (by
+/// `RawMap::scan(text, notebook.upgraded_from == Some(3))`): a reporter that shows every fix
+/// of a notebook as raw-file edits scans its text once, not once per fix.
+pub fn replacements_in(
+    raw: &RawMap<'_>,
+    notebook: &Notebook,
+    changes: &[Change],
+) -> Result<Vec<(Range<usize>, String)>, WriteError> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = raw.text();
     let style = Style::detect(text);
     // Raw-text replacements: (range, new text).
     let mut replacements: Vec<(Range<usize>, String)> = Vec::new();
