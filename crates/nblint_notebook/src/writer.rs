@@ -220,7 +220,7 @@ pub fn replacements_in(
         if notebook.upgraded_from == Some(3) {
             return Err(WriteError::Version3);
         }
-        let mut cells = NewCells::new(text, &raw, notebook, &style);
+        let mut cells = NewCells::new(text, raw, notebook, &style);
         for change in structural {
             match change {
                 Change::InsertCell {
