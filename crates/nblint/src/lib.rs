@@ -295,12 +295,12 @@ fn check(
     {
         nblint_engine::lint::want_file_positions();
     }
-    // `--fix` and `--diff` read every file they may change: they neither read nor write the
-    // cache.
     // Only `full` shows snippets of cell sources.
     let snippets = std::iter::once(format)
         .chain(args.output.iter().map(|(f, _)| *f))
         .any(|f| f == OutputFormat::Full);
+    // `--fix` and `--diff` read every file they may change: they neither read nor write the
+    // cache.
     let cache = (!args.no_cache && !mode.apply && !mode.diff).then(|| {
         Cache::new(
             &args
