@@ -36,6 +36,5 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write, context: &Context) -> 
             })
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &issues)?;
-    writeln!(out)
+    super::write_json(out, &issues)
 }

@@ -70,6 +70,5 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
     let findings: Vec<Value> = super::all(reports)
         .map(|(path, finding)| finding_value(path, finding))
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &findings)?;
-    writeln!(out)
+    super::write_json(out, &findings)
 }

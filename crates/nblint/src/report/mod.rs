@@ -181,6 +181,16 @@ pub fn fingerprints(reports: &[FileReport], context: &Context) -> Vec<String> {
         .collect()
 }
 
+/// Writes `value` as pretty-printed JSON and a line break. The serializer makes many small
+/// writes (a bracket, an indentation, a key): through a buffer of a concrete type they are
+/// copies, where straight into a `dyn Write` each is a call through a pointer.
+fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut buffered, value)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
+}
+
 /// FNV-1a, 64 bits, from `basis`: stable across platforms and versions, unlike std's hasher.
 fn fnv1a(text: &str, basis: u64) -> u64 {
     text.bytes().fold(basis, |hash, byte| {

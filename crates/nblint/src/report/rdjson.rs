@@ -52,6 +52,5 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write, context: &Context) -> 
         "source": {"name": "nblint", "url": super::HOMEPAGE},
         "diagnostics": diagnostics,
     });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)
+    super::write_json(out, &document)
 }

@@ -71,8 +71,7 @@ pub fn write(
             "results": results,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &sarif)?;
-    writeln!(out)
+    super::write_json(out, &sarif)
 }
 
 fn level(severity: Severity) -> &'static str {
