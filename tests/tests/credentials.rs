@@ -32,6 +32,32 @@ fn notebook_with(text: &str) -> String {
     .to_string()
 }
 
+/// A directory with one [`notebook_with`] notebook per detector, named by its id.
+fn detector_notebooks() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for detector in DETECTORS {
+        std::fs::write(
+            dir.path().join(format!("{}.ipynb", detector.id)),
+            notebook_with(detector.example),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// For each detector's example secret, the part no output may show: what follows its first
+/// four characters (up to 12 of them).
+fn leaks() -> Vec<&'static str> {
+    DETECTORS
+        .iter()
+        .map(|d| {
+            let found = &find_all(d.example)[0];
+            let secret = &d.example[found.start..found.end];
+            &secret[4..secret.len().min(16)]
+        })
+        .collect()
+}
+
 fn run(dir: &std::path::Path, format: &str) -> String {
     let out = nblint(&[
         "check",
@@ -48,14 +74,7 @@ fn run(dir: &std::path::Path, format: &str) -> String {
 
 #[test]
 fn every_detector_is_found_everywhere_and_never_printed_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    for detector in DETECTORS {
-        std::fs::write(
-            dir.path().join(format!("{}.ipynb", detector.id)),
-            notebook_with(detector.example),
-        )
-        .unwrap();
-    }
+    let dir = detector_notebooks();
     let findings: Vec<Value> = serde_json::from_str(&run(dir.path(), "json")).unwrap();
     for detector in DETECTORS {
         let file = format!("{}.ipynb", detector.id);
@@ -74,18 +93,9 @@ fn every_detector_is_found_everywhere_and_never_printed_whole() {
         assert_eq!(outputs, [1, 2, 3, 4, 5, 6, 7], "{}: outputs", detector.id);
         assert_eq!(count("NB404"), 2, "{}: metadata", detector.id);
     }
-    let secrets: Vec<&str> = DETECTORS
-        .iter()
-        .map(|d| {
-            let found = &find_all(d.example)[0];
-            &d.example[found.start..found.end]
-        })
-        .collect();
     for format in ["full", "concise", "json"] {
         let text = run(dir.path(), format);
-        for secret in &secrets {
-            // Only the first four characters may appear: what follows them is a leak.
-            let leak = &secret[4..secret.len().min(16)];
+        for leak in leaks() {
             assert!(!text.contains(leak), "{format} output shows `{leak}`");
         }
     }
@@ -96,15 +106,8 @@ fn every_detector_is_found_everywhere_and_never_printed_whole() {
 /// no secret shows whole in them either.
 #[test]
 fn runs_that_keep_no_sources_report_the_same_and_mask_alike() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = detector_notebooks();
     let cache = tempfile::tempdir().unwrap();
-    for detector in DETECTORS {
-        std::fs::write(
-            dir.path().join(format!("{}.ipynb", detector.id)),
-            notebook_with(detector.example),
-        )
-        .unwrap();
-    }
     // A message of another rule that quotes a secret: NB503 quotes the install command.
     let install = json!({
         "cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
@@ -130,10 +133,7 @@ fn runs_that_keep_no_sources_report_the_same_and_mask_alike() {
         assert!(without_sources.contains("NB401"), "{format}");
         assert!(without_sources.contains("NB503"), "{format}");
         assert!(!without_sources.contains("fugPp1R8lzy1"), "{format}");
-        for detector in DETECTORS {
-            let found = &find_all(detector.example)[0];
-            let secret = &detector.example[found.start..found.end];
-            let leak = &secret[4..secret.len().min(16)];
+        for leak in leaks() {
             assert!(
                 !without_sources.contains(leak),
                 "{format} output shows `{leak}`"
