@@ -2,7 +2,7 @@
 //! in `docs/rules/` are exactly what the doc comments generate.
 //!
 //! After changing a rule's doc comment, regenerate with
-//! `NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test docs`.
+//! `NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test e2e docs::`.
 
 use std::path::{Path, PathBuf};
 
@@ -86,7 +86,7 @@ fn configuration_docs_list_every_option() {
     assert_eq!(
         &text[begin..end],
         expected,
-        "the options in docs/configuration.md are stale: run NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test docs"
+        "the options in docs/configuration.md are stale: run NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test e2e docs::"
     );
 }
 
@@ -192,7 +192,7 @@ fn generated_docs_are_up_to_date() {
         assert_eq!(
             &on_disk,
             text,
-            "docs/rules/{name} is stale: run NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test docs"
+            "docs/rules/{name} is stale: run NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test e2e docs::"
         );
     }
     let on_disk = std::fs::read_dir(&dir).unwrap().count();

@@ -225,7 +225,7 @@ impl NewRule {
             message,
             "next:\n  1. write the check in rules/{}/src/{}.rs and its documentation\n  \
              2. write the fixtures in tests/fixtures/rules/{}/\n  \
-             3. NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test docs, then cargo test --workspace",
+             3. NBLINT_UPDATE_DOCS=1 cargo test -p nblint_tests --test e2e docs::, then cargo test --workspace",
             self.family_snake(),
             self.rule_snake(),
             self.code
