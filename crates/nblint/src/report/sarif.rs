@@ -49,28 +49,26 @@ pub fn write(
         }));
     }
     let version = env!("CARGO_PKG_VERSION");
-    let sarif = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "nblint",
-                "version": version,
-                "semanticVersion": version,
-                "informationUri": super::HOMEPAGE,
-                "rules": rules,
-            }},
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": notifications,
-            }],
-            "originalUriBaseIds": {
-                "%SRCROOT%": {"uri": super::file_uri(&context.root)},
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+    let mut driver = json!({
+        "name": "nblint",
+        "version": version,
+        "semanticVersion": version,
+        "informationUri": super::HOMEPAGE,
     });
+    driver["rules"] = Value::Array(rules);
+    let mut invocation = json!({"executionSuccessful": true});
+    invocation["toolExecutionNotifications"] = Value::Array(notifications);
+    let mut run = json!({
+        "originalUriBaseIds": {
+            "%SRCROOT%": {"uri": super::file_uri(&context.root)},
+        },
+        "columnKind": "unicodeCodePoints",
+    });
+    run["tool"] = object([("driver", driver)]);
+    run["invocations"] = Value::Array(vec![invocation]);
+    run["results"] = Value::Array(results);
+    let mut sarif = json!({"$schema": SCHEMA, "version": "2.1.0"});
+    sarif["runs"] = Value::Array(vec![run]);
     super::write_json(out, &sarif)
 }
 
@@ -95,7 +93,7 @@ fn rule(meta: &RuleMeta, context: &Context) -> Value {
         properties["security-severity"] = json!("8.5");
         properties["tags"] = json!([meta.family, "security"]);
     }
-    json!({
+    let mut rule = json!({
         "id": meta.code,
         "name": meta.name,
         "shortDescription": {"text": meta.summary()},
@@ -103,8 +101,19 @@ fn rule(meta: &RuleMeta, context: &Context) -> Value {
         "help": {"text": documentation, "markdown": documentation},
         "helpUri": super::rule_url(meta),
         "defaultConfiguration": {"level": level(meta.severity), "enabled": meta.default_enabled},
-        "properties": properties,
-    })
+    });
+    rule["properties"] = properties;
+    rule
+}
+
+/// A JSON object of values already built, moved in: `json!` would copy each of them.
+fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(
+        entries
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value))
+            .collect(),
+    )
 }
 
 /// The raw-file region of a location, end exclusive.
@@ -158,11 +167,14 @@ fn result(
     let mut result = json!({
         "ruleId": finding.code,
         "level": level(finding.severity),
-        "message": {"text": super::message_with_cell(finding)},
-        "locations": [{"physicalLocation": physical(&uri, location)}],
         "partialFingerprints": {"nblintFingerprint/v1": fingerprint},
-        "properties": properties,
     });
+    result["message"] = object([("text", Value::String(super::message_with_cell(finding)))]);
+    result["locations"] = Value::Array(vec![object([(
+        "physicalLocation",
+        physical(&uri, location),
+    )])]);
+    result["properties"] = Value::Object(properties);
     if let Some(index) = rule_index {
         result["ruleIndex"] = json!(index);
     }
@@ -172,14 +184,15 @@ fn result(
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                json!({
-                    "id": i,
-                    "physicalLocation": physical(&uri, &r.location),
-                    "message": {"text": match r.location.cell {
-                        Some(cell) => format!("cell {cell}: {}", r.message),
-                        None => r.message.clone(),
-                    }},
-                })
+                let text = match r.location.cell {
+                    Some(cell) => format!("cell {cell}: {}", r.message),
+                    None => r.message.clone(),
+                };
+                object([
+                    ("id", json!(i)),
+                    ("physicalLocation", physical(&uri, &r.location)),
+                    ("message", object([("text", Value::String(text))])),
+                ])
             })
             .collect();
         result["relatedLocations"] = Value::Array(related);
@@ -198,16 +211,16 @@ fn result(
                 })
             })
             .collect();
-        result["fixes"] = json!([{
+        let mut change = json!({"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}});
+        change["replacements"] = Value::Array(replacements);
+        let mut sarif_fix = json!({
             "description": {"text": format!("{} ({})", fix.title, match fix.applicability {
                 nblint_engine::Applicability::Safe => "safe",
                 nblint_engine::Applicability::Unsafe => "unsafe",
             })},
-            "artifactChanges": [{
-                "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                "replacements": replacements,
-            }],
-        }]);
+        });
+        sarif_fix["artifactChanges"] = Value::Array(vec![change]);
+        result["fixes"] = Value::Array(vec![sarif_fix]);
     }
     result
 }
