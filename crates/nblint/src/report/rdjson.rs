@@ -22,13 +22,15 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write, context: &Context) -> 
             }
             let mut diagnostic = json!({
                 "message": super::message_with_cell(finding),
-                "location": {"path": super::relative_path(path, context), "range": range},
+                "location": {"path": super::relative_path(path, context)},
                 "severity": match finding.severity {
                     Severity::Error => "ERROR",
                     Severity::Warning => "WARNING",
                 },
                 "code": {"value": finding.code, "url": context.registry.get(finding.code).map(super::rule_url)},
             });
+            // Moved in: `json!` would copy the map.
+            diagnostic["location"]["range"] = Value::Object(range);
             if finding.fix.is_some() && !finding.file_edits.is_empty() {
                 let suggestions: Vec<Value> = finding
                     .file_edits
@@ -48,9 +50,7 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write, context: &Context) -> 
             diagnostic
         })
         .collect();
-    let document = json!({
-        "source": {"name": "nblint", "url": super::HOMEPAGE},
-        "diagnostics": diagnostics,
-    });
+    let mut document = json!({"source": {"name": "nblint", "url": super::HOMEPAGE}});
+    document["diagnostics"] = Value::Array(diagnostics);
     super::write_json(out, &document)
 }
