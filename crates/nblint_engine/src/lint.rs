@@ -302,7 +302,7 @@ pub fn lint_bytes_with(
             notebook
                 .cells
                 .iter()
-                .map(|cell| unparsed_cell(cell, language))
+                .map(|_| unparsed_cell(language))
                 .collect()
         }
     };
@@ -512,7 +512,7 @@ impl Resolver<'_> {
             }
             Span::Cell { cell, range } => {
                 let source = &self.notebook.cells[cell].source;
-                let lines = &self.cells[cell].lines;
+                let lines = self.cells[cell].lines(source);
                 let start = range.start().to_usize().min(source.len());
                 let end = range.end().to_usize().clamp(start, source.len());
                 let prefix = self.notebook.cells[cell].synthetic_prefix;

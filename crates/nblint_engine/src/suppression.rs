@@ -119,12 +119,13 @@ fn cell_suppressions(registry: &Registry, cell: &Cell, parsed: &ParsedCell) -> C
         .as_ref()
         .filter(|_| may_hold_directive(&cell.source));
     if let Some(module) = parsed_module {
+        let lines = parsed.lines(&cell.source);
         // Logical lines: the source lines from one statement's first token to its newline.
         let mut logical: Vec<(usize, usize)> = Vec::new();
         let mut start: Option<usize> = None;
         let mut comments: Vec<(usize, Scope)> = Vec::new();
         for token in module.tokens().iter() {
-            let line = parsed.lines.line_of(token.range().start().to_usize());
+            let line = lines.line_of(token.range().start().to_usize());
             match token.kind() {
                 TokenKind::Comment => {
                     let range = token.range();
@@ -145,7 +146,7 @@ fn cell_suppressions(registry: &Registry, cell: &Cell, parsed: &ParsedCell) -> C
             }
         }
         if let Some(first) = start {
-            logical.push((first, parsed.lines.line_of(cell.source.len())));
+            logical.push((first, lines.line_of(cell.source.len())));
         }
         for (line, scope) in comments {
             let span = logical
@@ -210,8 +211,9 @@ pub fn filter(
         let Span::Cell { range, .. } = diagnostic.span else {
             return true;
         };
-        let first = parsed.lines.line_of(range.start().to_usize());
-        let last = parsed.lines.line_of(range.end().to_usize());
+        let lines = parsed.lines(&nb_cell.source);
+        let first = lines.line_of(range.start().to_usize());
+        let last = lines.line_of(range.end().to_usize());
         !suppressions.lines.iter().any(|(a, b, scope)| {
             ((*a..=*b).contains(&first) || (*a..=*b).contains(&last))
                 && scope.covers(registry, diagnostic)

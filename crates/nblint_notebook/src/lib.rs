@@ -12,6 +12,8 @@ pub mod python;
 pub mod raw;
 pub mod writer;
 
+use std::cell::OnceCell;
+
 use ruff_python_ast::ModModule;
 use ruff_python_parser::Parsed;
 
@@ -28,13 +30,21 @@ pub struct ParsedCell {
     pub syntax: CellSyntax,
     /// The IPython-mode parse, for Python cells only.
     pub parsed: Option<Parsed<ModModule>>,
-    pub lines: LineIndex,
+    /// The start of every line of the source, made on first use: only cells with a finding
+    /// (or a suppression comment to place) need it.
+    lines: OnceCell<LineIndex>,
 }
 
 impl ParsedCell {
     /// The parsed module, when the cell is Python.
     pub fn module(&self) -> Option<&ModModule> {
         self.parsed.as_ref().map(Parsed::syntax)
+    }
+
+    /// The line index of the cell's source; `source` is the source of the cell this was
+    /// parsed from.
+    pub fn lines(&self, source: &str) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(source))
     }
 }
 
@@ -58,17 +68,17 @@ impl ParsedCell {
 }
 
 /// A cell of a notebook whose kernel is not Python: never parsed, every cell is text.
-pub fn unparsed_cell(cell: &Cell, language: &str) -> ParsedCell {
+pub fn unparsed_cell(language: &str) -> ParsedCell {
     ParsedCell {
         syntax: CellSyntax::Other(format!("{language} cell").into()),
         parsed: None,
-        lines: LineIndex::new(&cell.source),
+        lines: OnceCell::new(),
     }
 }
 
 /// Classifies and parses one cell. Markdown and raw cells get `CellSyntax::Other` and no parse.
 pub fn parse_cell(cell: &Cell) -> ParsedCell {
-    let lines = LineIndex::new(&cell.source);
+    let lines = OnceCell::new();
     let syntax = if cell.is_code() {
         python::classify(cell)
     } else {

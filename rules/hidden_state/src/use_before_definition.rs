@@ -89,12 +89,10 @@ impl Rule for UseBeforeDefinition {
                 }
                 ReadStatus::BoundLater { cell: later, range } => {
                     let place = if later == cell {
+                        let source = &checker.notebook.cells[cell].source;
                         let line = checker.cells[cell]
-                            .lines
-                            .position(
-                                &checker.notebook.cells[cell].source,
-                                range.start().to_usize(),
-                            )
+                            .lines(source)
+                            .position(source, range.start().to_usize())
                             .line;
                         format!("later in this cell, at line {line}")
                     } else {

@@ -1,4 +1,4 @@
-use nblint_engine::nblint_notebook::CellSyntax;
+use nblint_engine::nblint_notebook::{CellSyntax, LineIndex};
 use nblint_engine::ruff_python_ast::Stmt;
 use nblint_engine::ruff_text_size::{Ranged, TextSize};
 use nblint_engine::{declare_rule, Applicability, Checker, Diagnostic, Edit, Fix, Rule};
@@ -75,7 +75,7 @@ impl Rule for CellTooLong {
             // Counting lines of code reads every line; a cell with no more lines than the
             // limit (the line index counts every line, blank and comment ones too) cannot
             // exceed it.
-            if checker.cells[index].lines.line_count() <= limit {
+            if LineIndex::count(&cell.source) <= limit {
                 continue;
             }
             let lines = code_lines(&cell.source);
