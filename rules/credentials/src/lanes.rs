@@ -5,8 +5,8 @@
 //! step before produced. Cutting a text into [`LANES`] segments and stepping all of them in
 //! the same loop keeps that many independent lookups in flight, which is about three times
 //! the throughput of one lane (aho-corasick's own search of the same automaton runs one lane).
-//! Each segment starts `overlap` bytes early, so a match across a boundary is found by the
-//! segment it ends in, and only there.
+//! Each lane reads `overlap` bytes past its segment, so a match across a boundary is found by
+//! the lane of the segment it starts in, and only there.
 //!
 //! The automaton is aho-corasick's DFA, copied into a flat table: byte classes (the bytes of
 //! the patterns, each with both cases, and everything else), state ids premultiplied by the
@@ -44,7 +44,7 @@ pub(crate) struct Lanes {
     /// For the match state `first_match + k * stride`, the patterns it ends at `matches[k]`.
     matches: Vec<Vec<usize>>,
     lengths: Vec<usize>,
-    /// The longest pattern's length less one: how far before its segment a lane starts.
+    /// The longest pattern's length less one: how far past its segment a lane reads.
     overlap: usize,
 }
 
@@ -156,8 +156,15 @@ impl Lanes {
     /// Every occurrence of every pattern in `text`, overlapping ones included, by end.
     pub(crate) fn scan(&self, text: &[u8]) -> Vec<Occurrence> {
         let mut found = Vec::new();
-        let segment = text.len() / LANES;
-        if segment <= self.overlap {
+        // Lane `l` reads `segment + overlap` bytes from `l * segment` and reports the matches
+        // that start in its segment, `l * segment..(l + 1) * segment` (the last lane every
+        // match it finds, to the end of the text). A match is at most `overlap + 1` bytes, so
+        // one that starts in a segment ends within what its lane reads; a lane starts afresh,
+        // so it never sees a match that starts before its segment. Reading a little more in
+        // every lane costs less than a lane that steps alone: each step waits on the last.
+        let segment = text.len().saturating_sub(self.overlap) / LANES;
+        if segment == 0 {
+            // Too short to share out: one lane reads it all.
             self.run(self.start, text, 0, &mut found);
             return found;
         }
@@ -165,23 +172,18 @@ impl Lanes {
         let step = |state: u16, byte: u8| {
             trans[usize::from(state) + usize::from(classes[usize::from(byte)])]
         };
-        // Lane `l` reports the matches that end in `l * segment..(l + 1) * segment` (the last
-        // lane also the rest of the text). Before it starts, it reads the `overlap` bytes
-        // before its segment, reporting nothing: those matches are the lane before's.
-        let mut states: [u16; LANES] = std::array::from_fn(|l| {
-            let at = l * segment;
-            text[at - self.overlap.min(at)..at]
-                .iter()
-                .fold(self.start, |state, &byte| step(state, byte))
-        });
+        let span = segment + self.overlap;
+        let lane = |l: usize| &text[l * segment..l * segment + span];
         // Four named states and four slices zipped: kept in an array, or indexed through one
         // slice, the states end up on the stack, which doubles each step's latency.
-        let [mut s0, mut s1, mut s2, mut s3] = states;
-        let (l0, rest) = text.split_at(segment);
-        let (l1, rest) = rest.split_at(segment);
-        let (l2, rest) = rest.split_at(segment);
-        let l3 = &rest[..segment];
-        for (j, (((&b0, &b1), &b2), &b3)) in l0.iter().zip(l1).zip(l2).zip(l3).enumerate() {
+        let [mut s0, mut s1, mut s2, mut s3] = [self.start; LANES];
+        for (j, (((&b0, &b1), &b2), &b3)) in lane(0)
+            .iter()
+            .zip(lane(1))
+            .zip(lane(2))
+            .zip(lane(3))
+            .enumerate()
+        {
             s0 = step(s0, b0);
             s1 = step(s1, b1);
             s2 = step(s2, b2);
@@ -190,13 +192,9 @@ impl Lanes {
                 self.record_lanes([s0, s1, s2, s3], segment, j, &mut found);
             }
         }
-        states = [s0, s1, s2, s3];
-        self.run(
-            states[LANES - 1],
-            &text[LANES * segment..],
-            LANES * segment,
-            &mut found,
-        );
+        // The last lane goes on to the end of the text.
+        let read = (LANES - 1) * segment + span;
+        self.run(s3, &text[read..], read, &mut found);
         found.sort_unstable();
         found
     }
@@ -207,7 +205,7 @@ impl Lanes {
         for (i, &byte) in text.iter().enumerate() {
             state = trans[usize::from(state) + usize::from(classes[usize::from(byte)])];
             if state >= first {
-                self.record(state, offset + i, found);
+                self.record(state, offset + i, usize::MAX, found);
             }
         }
     }
@@ -224,21 +222,31 @@ impl Lanes {
     ) {
         for (l, &state) in states.iter().enumerate() {
             if state >= self.first_match {
-                self.record(state, l * segment + j, found);
+                // Matches that start past a lane's segment are the next lane's.
+                let bound = if l + 1 < LANES {
+                    (l + 1) * segment
+                } else {
+                    usize::MAX
+                };
+                self.record(state, l * segment + j, bound, found);
             }
         }
     }
 
-    /// The matches the match state `state` ends, its last byte at `last`.
+    /// The matches the match state `state` ends, its last byte at `last`, that start before
+    /// `bound`.
     #[cold]
-    fn record(&self, state: u16, last: usize, found: &mut Vec<Occurrence>) {
+    fn record(&self, state: u16, last: usize, bound: usize, found: &mut Vec<Occurrence>) {
         let k = usize::from((state - self.first_match) / self.stride);
         for &pattern in &self.matches[k] {
-            found.push(Occurrence {
-                end: last + 1,
-                start: last + 1 - self.lengths[pattern],
-                pattern,
-            });
+            let start = last + 1 - self.lengths[pattern];
+            if start < bound {
+                found.push(Occurrence {
+                    end: last + 1,
+                    start,
+                    pattern,
+                });
+            }
         }
     }
 }
@@ -280,7 +288,9 @@ mod tests {
         ];
         let lanes = Lanes::new(&patterns).unwrap();
         // Patterns at every offset around the segment boundaries of texts of many lengths.
-        for length in [0, 1, 5, 255, 256, 257, 300, 1000, 1023, 4099] {
+        for length in [
+            0, 1, 5, 13, 28, 29, 30, 31, 32, 33, 45, 255, 256, 257, 300, 1000, 1023, 4099,
+        ] {
             for shift in 0..20 {
                 let mut text = String::new();
                 let words = [
