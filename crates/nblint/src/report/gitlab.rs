@@ -6,13 +6,13 @@
 use std::io::{self, Write};
 
 use nblint_engine::{FileReport, Severity};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::Context;
 
 pub fn write(reports: &[FileReport], out: &mut dyn Write, context: &Context) -> io::Result<()> {
     let fingerprints = super::fingerprints(reports, context);
-    let issues: Vec<Value> = super::all(reports)
+    let issues = super::all(reports)
         .zip(&fingerprints)
         .map(|((path, finding), fingerprint)| {
             let severity = match (finding.severity, finding.code.starts_with("NB4")) {
@@ -34,7 +34,6 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write, context: &Context) -> 
                     "lines": {"begin": begin, "end": end},
                 },
             })
-        })
-        .collect();
-    super::write_json(out, &issues)
+        });
+    super::write_json(out, &super::Stream::new(issues))
 }

@@ -67,8 +67,6 @@ pub fn finding_value(path: &std::path::Path, finding: &Finding) -> Value {
 }
 
 pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
-    let findings: Vec<Value> = super::all(reports)
-        .map(|(path, finding)| finding_value(path, finding))
-        .collect();
-    super::write_json(out, &findings)
+    let findings = super::all(reports).map(|(path, finding)| finding_value(path, finding));
+    super::write_json(out, &super::Stream::new(findings))
 }

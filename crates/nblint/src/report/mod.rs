@@ -191,6 +191,26 @@ fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<
     buffered.flush()
 }
 
+/// A JSON array written one element at a time: each element is made when the serializer
+/// reaches it, written and dropped, so a report of thousands of findings never holds all of
+/// them as JSON values at once. Written exactly as the same elements in a `Value::Array`.
+struct Stream<I>(std::cell::Cell<Option<I>>);
+
+impl<I> Stream<I> {
+    fn new(items: I) -> Stream<I> {
+        Stream(std::cell::Cell::new(Some(items)))
+    }
+}
+
+impl<I: Iterator<Item = T>, T: serde::Serialize> serde::Serialize for Stream<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.take() {
+            Some(items) => serializer.collect_seq(items),
+            None => Err(serde::ser::Error::custom("a stream is written once")),
+        }
+    }
+}
+
 /// FNV-1a, 64 bits, from `basis`: stable across platforms and versions, unlike std's hasher.
 fn fnv1a(text: &str, basis: u64) -> u64 {
     text.bytes().fold(basis, |hash, byte| {

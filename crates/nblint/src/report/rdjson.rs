@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::Context;
 
 pub fn write(reports: &[FileReport], out: &mut dyn Write, context: &Context) -> io::Result<()> {
-    let diagnostics: Vec<Value> = super::all(reports)
+    let diagnostics = super::all(reports)
         .map(|(path, finding)| {
             let location = &finding.location;
             let mut range = serde_json::Map::new();
@@ -48,9 +48,17 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write, context: &Context) -> 
                 diagnostic["suggestions"] = Value::Array(suggestions);
             }
             diagnostic
-        })
-        .collect();
-    let mut document = json!({"source": {"name": "nblint", "url": super::HOMEPAGE}});
-    document["diagnostics"] = Value::Array(diagnostics);
+        });
+    // Fields in the order a JSON object of them is written (by name), as before this was a
+    // struct.
+    #[derive(serde::Serialize)]
+    struct Document<D> {
+        diagnostics: D,
+        source: Value,
+    }
+    let document = Document {
+        diagnostics: super::Stream::new(diagnostics),
+        source: json!({"name": "nblint", "url": super::HOMEPAGE}),
+    };
     super::write_json(out, &document)
 }

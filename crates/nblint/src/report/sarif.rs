@@ -29,16 +29,18 @@ pub fn write(
     let rules: Vec<Value> = metas.iter().map(|meta| rule(meta, context)).collect();
     let fingerprints = super::fingerprints(reports, context);
     let total = super::count(reports);
-    let mut results = Vec::new();
-    for ((path, finding), fingerprint) in super::all(reports).zip(&fingerprints).take(MAX_RESULTS) {
-        results.push(result(
-            path,
-            finding,
-            fingerprint,
-            index_of.get(finding.code).copied(),
-            context,
-        ));
-    }
+    let results = super::all(reports)
+        .zip(&fingerprints)
+        .take(MAX_RESULTS)
+        .map(|((path, finding), fingerprint)| {
+            result(
+                path,
+                finding,
+                fingerprint,
+                index_of.get(finding.code).copied(),
+                context,
+            )
+        });
     let mut notifications = Vec::new();
     if total > MAX_RESULTS {
         notifications.push(json!({
@@ -58,18 +60,40 @@ pub fn write(
     driver["rules"] = Value::Array(rules);
     let mut invocation = json!({"executionSuccessful": true});
     invocation["toolExecutionNotifications"] = Value::Array(notifications);
-    let mut run = json!({
-        "originalUriBaseIds": {
-            "%SRCROOT%": {"uri": super::file_uri(&context.root)},
-        },
-        "columnKind": "unicodeCodePoints",
-    });
-    run["tool"] = object([("driver", driver)]);
-    run["invocations"] = Value::Array(vec![invocation]);
-    run["results"] = Value::Array(results);
-    let mut sarif = json!({"$schema": SCHEMA, "version": "2.1.0"});
-    sarif["runs"] = Value::Array(vec![run]);
+    let sarif = Sarif {
+        schema: SCHEMA,
+        runs: [Run {
+            column_kind: "unicodeCodePoints",
+            invocations: Value::Array(vec![invocation]),
+            original_uri_base_ids: json!({
+                "%SRCROOT%": {"uri": super::file_uri(&context.root)},
+            }),
+            results: super::Stream::new(results),
+            tool: object([("driver", driver)]),
+        }],
+        version: "2.1.0",
+    };
     super::write_json(out, &sarif)
+}
+
+/// The SARIF log, with one run whose results are written as they are made. Fields are in the
+/// order a JSON object of them is written (by name).
+#[derive(serde::Serialize)]
+struct Sarif<R> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<R>; 1],
+    version: &'static str,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<R> {
+    column_kind: &'static str,
+    invocations: Value,
+    original_uri_base_ids: Value,
+    results: R,
+    tool: Value,
 }
 
 fn level(severity: Severity) -> &'static str {
