@@ -288,3 +288,46 @@ pub fn all(reports: &[FileReport]) -> impl Iterator<Item = (&Path, &Finding)> {
         .iter()
         .flat_map(|r| r.findings.iter().map(move |f| (r.path.as_path(), f)))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::Stream;
+
+    /// A stream is written byte for byte as the array of the same values, at any depth.
+    #[test]
+    fn streams_write_as_arrays() {
+        let items = [
+            vec![],
+            vec![json!(1)],
+            vec![
+                json!({"b": [1, {"c": null}], "a": "x"}),
+                json!([]),
+                json!("y"),
+            ],
+        ];
+        for items in items {
+            let array = json!({"k": Value::Array(items.clone()), "z": 0});
+            #[derive(serde::Serialize)]
+            struct Wrapped<S> {
+                k: S,
+                z: u8,
+            }
+            let streamed = Wrapped {
+                k: Stream::new(items.into_iter()),
+                z: 0,
+            };
+            assert_eq!(
+                serde_json::to_string_pretty(&streamed).unwrap(),
+                serde_json::to_string_pretty(&array).unwrap()
+            );
+        }
+        let stream = Stream::new(std::iter::once(json!(1)));
+        assert!(serde_json::to_string(&stream).is_ok());
+        assert!(
+            serde_json::to_string(&stream).is_err(),
+            "a stream is written once"
+        );
+    }
+}
