@@ -376,14 +376,19 @@ fn check(
             EXIT_ERROR
         });
     }
-    let context = report::Context::new(
-        registry,
-        cwd.clone(),
-        terminal.color && !format.is_machine(),
-        args.unsafe_fixes,
-    );
+    let pool = std::sync::Arc::new(pool);
+    let context = report::Context {
+        pool: Some(pool.clone()),
+        ..report::Context::new(
+            registry,
+            cwd.clone(),
+            terminal.color && !format.is_machine(),
+            args.unsafe_fixes,
+        )
+    };
     let plain = report::Context {
         color: false,
+        pool: Some(pool),
         ..report::Context::new(registry, cwd.clone(), false, args.unsafe_fixes)
     };
     let to_file = |format: OutputFormat, path: &std::path::Path| {

@@ -10,10 +10,13 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
 use nblint_engine::{FileReport, Finding, Location, Severity};
+use rayon::prelude::*;
 
 /// Lines of the cell shown around a span.
 const CONTEXT_LINES: usize = 2;
 const WIDTH: usize = 100;
+/// Findings rendered together before they are written.
+const BLOCK: usize = 512;
 
 struct Rendered {
     code: Option<String>,
@@ -146,10 +149,10 @@ fn render(report: &FileReport, finding: &Finding) -> Rendered {
 pub fn write(
     reports: &[FileReport],
     out: &mut dyn Write,
-    color: bool,
+    context: &super::Context,
     unsafe_fixes: bool,
 ) -> io::Result<()> {
-    let theme = if color {
+    let theme = if context.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
@@ -164,27 +167,50 @@ pub fn write(
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_links(false)
         .without_syntax_highlighting();
-    for report in reports {
-        for finding in &report.findings {
-            let mut rendered = render(report, finding);
-            if let Some(fix) = finding
-                .fix
-                .as_ref()
-                .filter(|_| super::is_fixable(finding, unsafe_fixes))
-            {
-                let help = rendered.help.take().unwrap_or_default();
-                rendered.help = Some(
-                    format!("{help}\n[*] fix: {}", fix.title)
-                        .trim_start()
-                        .to_string(),
-                );
-            }
-            let mut text = String::new();
-            handler
-                .render_report(&mut text, &rendered)
-                .map_err(|_| io::Error::other("cannot render a diagnostic"))?;
+    // Findings are rendered on the worker threads (miette's layout is most of this format's
+    // cost, and it is written after every notebook is linted), a block at a time so that a
+    // report of many findings is never held whole, and written in order.
+    let findings: Vec<(&FileReport, &Finding)> = reports
+        .iter()
+        .flat_map(|report| report.findings.iter().map(move |f| (report, f)))
+        .collect();
+    for block in findings.chunks(BLOCK) {
+        let render = |&(report, finding): &(&FileReport, &Finding)| {
+            render_text(&handler, report, finding, unsafe_fixes)
+        };
+        let texts: Vec<Option<String>> = match &context.pool {
+            Some(pool) => pool.install(|| block.par_iter().map(render).collect()),
+            None => block.iter().map(render).collect(),
+        };
+        for text in texts {
+            let text = text.ok_or_else(|| io::Error::other("cannot render a diagnostic"))?;
             writeln!(out, "{text}")?;
         }
     }
     Ok(())
+}
+
+/// One finding as miette renders it, with its fix's title in the help when it can apply.
+fn render_text(
+    handler: &GraphicalReportHandler,
+    report: &FileReport,
+    finding: &Finding,
+    unsafe_fixes: bool,
+) -> Option<String> {
+    let mut rendered = render(report, finding);
+    if let Some(fix) = finding
+        .fix
+        .as_ref()
+        .filter(|_| super::is_fixable(finding, unsafe_fixes))
+    {
+        let help = rendered.help.take().unwrap_or_default();
+        rendered.help = Some(
+            format!("{help}\n[*] fix: {}", fix.title)
+                .trim_start()
+                .to_string(),
+        );
+    }
+    let mut text = String::new();
+    handler.render_report(&mut text, &rendered).ok()?;
+    Some(text)
 }

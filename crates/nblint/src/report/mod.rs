@@ -32,6 +32,9 @@ pub struct Context {
     pub root: PathBuf,
     pub color: bool,
     pub unsafe_fixes: bool,
+    /// The worker threads, for reporters whose rendering is worth sharing out (`full`); one
+    /// thread without it.
+    pub pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
 impl Context {
@@ -52,6 +55,7 @@ impl Context {
             root,
             color,
             unsafe_fixes,
+            pool: None,
         }
     }
 }
@@ -65,7 +69,7 @@ pub fn write(
 ) -> io::Result<()> {
     let unsafe_fixes = context.unsafe_fixes;
     match format {
-        OutputFormat::Full => full::write(reports, out, context.color, unsafe_fixes),
+        OutputFormat::Full => full::write(reports, out, context, unsafe_fixes),
         OutputFormat::Concise => concise::write(reports, out, unsafe_fixes),
         OutputFormat::Json => json::write(reports, out),
         OutputFormat::JsonLines => json_lines::write(reports, out),
