@@ -7,6 +7,11 @@ use nblint_tests::{fixtures, nblint};
 
 /// A copy of some fixture notebooks in a fresh directory, and a cache directory beside them.
 fn project() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    // The cache key includes whether this process resolves raw-file positions, a switch any
+    // in-process run with a machine format (`json`, `sarif`, ...) turns on for the rest of the
+    // process. Tests of other subjects run beside these in one process: on before the first
+    // run, it cannot change between the runs a test compares.
+    nblint_engine::lint::want_file_positions();
     let dir = tempfile::tempdir().unwrap();
     let notebooks = dir.path().join("notebooks");
     std::fs::create_dir(&notebooks).unwrap();
