@@ -1,5 +1,6 @@
-//! nblint's end-to-end tests, one module per subject, linked into one test binary: 20
-//! binaries that each link the whole linter took most of a test build's disk and link time.
+//! nblint's end-to-end tests, one module per subject, linked into one test binary:
+//! a binary per subject, each linking the whole linter, took most of a test build's disk and
+//! link time.
 //! `limits` (tests that set process-wide environment variables) stays a binary of its own.
 
 mod cache;
@@ -26,12 +27,10 @@ mod writer;
 /// `.rs` file beside this one is a module here, or a `[[test]]` target of its own.
 #[test]
 fn every_test_file_is_compiled() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let package = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = package.join("tests");
     let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
-    let manifest = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
-    )
-    .unwrap();
+    let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let Some(module) = name.strip_suffix(".rs") else {

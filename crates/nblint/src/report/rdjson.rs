@@ -49,8 +49,8 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write, context: &Context) -> 
             }
             diagnostic
         });
-    // Fields in the order a JSON object of them is written (by name), as before this was a
-    // struct.
+    // Fields in the order serde_json writes an object's keys (by name): the same bytes as the
+    // object this document was built as before.
     #[derive(serde::Serialize)]
     struct Document<D> {
         diagnostics: D,
