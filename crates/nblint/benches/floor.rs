@@ -64,17 +64,21 @@ fn main() {
         bytes as f64 / 1e6
     );
 
+    // Every case gives its threads one notebook at a time, as the command does: rayon's default
+    // split leaves a few long runs of files, and the last one keeps one thread busy while the
+    // others wait.
     let mut read = || {
         pool.install(|| {
             files
                 .par_iter()
+                .with_max_len(1)
                 .map(|f| std::fs::read(f).map_or(0, |b| b.len()))
                 .sum::<usize>()
         });
     };
     let mut json = || {
         pool.install(|| {
-            files.par_iter().for_each(|f| {
+            files.par_iter().with_max_len(1).for_each(|f| {
                 if let Ok(b) = std::fs::read(f) {
                     std::hint::black_box(serde_json::from_slice::<serde_json::Value>(&b).ok());
                 }
@@ -82,7 +86,12 @@ fn main() {
         });
     };
     let mut floor = || {
-        pool.install(|| files.par_iter().for_each(|f| parse_floor(f)));
+        pool.install(|| {
+            files
+                .par_iter()
+                .with_max_len(1)
+                .for_each(|f| parse_floor(f))
+        });
     };
 
     let cache = tempfile_dir();
@@ -262,7 +271,16 @@ fn phases(pool: &rayon::ThreadPool, files: &[PathBuf], corpus: &Path, runs: usiz
         }
         std::hint::black_box(&cells);
     };
-    let case = |depth: u8| move || pool.install(|| files.par_iter().for_each(|f| load(f, depth)));
+    let case = |depth: u8| {
+        move || {
+            pool.install(|| {
+                files
+                    .par_iter()
+                    .with_max_len(1)
+                    .for_each(|f| load(f, depth))
+            })
+        }
+    };
     let (mut loader, mut parse, mut semantic, mut raw) = (case(0), case(1), case(2), case(3));
     let timings = interleaved(
         runs,
@@ -303,6 +321,7 @@ fn phases(pool: &rayon::ThreadPool, files: &[PathBuf], corpus: &Path, runs: usiz
         discovered
             .targets
             .par_iter()
+            .with_max_len(1)
             .filter_map(|target| {
                 let bytes = std::fs::read(&target.absolute).ok()?;
                 let rules = target.settings.rules_for(registry, &target.absolute);

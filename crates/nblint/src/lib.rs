@@ -319,10 +319,13 @@ fn check(
             && !args.diff,
         discovered.targets.len(),
     );
+    // One notebook per job: rayon's default split stops at a few long runs of notebooks, and
+    // the last of them kept one thread busy for tens of milliseconds while the others waited.
     let outcomes: Vec<Outcome> = pool.install(|| {
         discovered
             .targets
             .par_iter()
+            .with_max_len(1)
             .map(|target| {
                 let outcome = lint_target(target, registry, mode, cache.as_ref(), snippets);
                 progress.advance();
