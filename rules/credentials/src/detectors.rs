@@ -1153,20 +1153,54 @@ mod tests {
     fn the_discord_gate_agrees_with_a_scan_of_every_dot() {
         let scalar =
             |text: &str| dot_pairs(text.as_bytes(), 0).any(|dot| discord_run(text.as_bytes(), dot));
+        // Pieces of tokens and pairs of dots that are not tokens, so that a token often comes
+        // after pairs the gate must read past.
         let pieces = [
-            "M", "N", "a", "Z", "9", "_", "-", ".", " ", "\n", "é", "abcdef", "MTA4",
+            "M",
+            "N",
+            "a",
+            "Z",
+            "9",
+            "_",
+            "-",
+            ".",
+            " ",
+            "\n",
+            "é",
+            "abcdef",
+            "MTA4",
+            ".xxxxxx.",
+            "1.234567.8",
+            "MTA4NjM2NjQ3MzQ5MjE2NjU1Nw",
+            ".GLmS3b.",
+            "NjU1Nw",
         ];
         let mut next = crate::test_numbers(0x6a09_e667_f3bc_c908);
+        let mut tokens = 0;
         for _ in 0..20_000 {
-            let length = next(90);
+            let length = next(60);
             let text: String = (0..length).map(|_| pieces[next(pieces.len())]).collect();
-            assert_eq!(discord_candidate(&text), scalar(&text), "{text:?}");
+            let expected = scalar(&text);
+            tokens += usize::from(expected);
+            assert_eq!(discord_candidate(&text), expected, "{text:?}");
         }
+        assert!(tokens > 1_000, "the generated texts hold tokens: {tokens}");
+        // A token after pairs of dots that are not one, at every offset around the vector
+        // search's blocks.
         let token = "MTA4NjM2NjQ3MzQ5MjE2NjU1Nw.GLmS3b.ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab";
-        for padding in 0..80 {
-            let text = format!("{}{token}{}", "x".repeat(padding), ".".repeat(padding % 9));
-            assert!(discord_candidate(&text), "{text}");
-            assert!(scalar(&text), "{text}");
+        for decoys in 0..4 {
+            for padding in 0..80 {
+                let text = format!(
+                    "{}{}{token}{}",
+                    "a.bcdefg.h ".repeat(decoys),
+                    "x".repeat(padding),
+                    ".".repeat(padding % 9)
+                );
+                assert!(discord_candidate(&text), "{text}");
+                assert!(scalar(&text), "{text}");
+                let broken = text.replace(".GLmS3b.", ".GLmS3b,");
+                assert!(!discord_candidate(&broken), "{broken}");
+            }
         }
     }
 
