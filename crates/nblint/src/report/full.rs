@@ -150,7 +150,6 @@ pub fn write(
     reports: &[FileReport],
     out: &mut dyn Write,
     context: &super::Context,
-    unsafe_fixes: bool,
 ) -> io::Result<()> {
     let theme = if context.color {
         GraphicalTheme::unicode()
@@ -176,7 +175,7 @@ pub fn write(
         .collect();
     for block in findings.chunks(BLOCK) {
         let render = |&(report, finding): &(&FileReport, &Finding)| {
-            render_text(&handler, report, finding, unsafe_fixes)
+            render_text(&handler, report, finding, context.unsafe_fixes)
         };
         let texts: Vec<Option<String>> = match &context.pool {
             Some(pool) => pool.install(|| block.par_iter().map(render).collect()),

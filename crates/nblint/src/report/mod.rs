@@ -69,7 +69,7 @@ pub fn write(
 ) -> io::Result<()> {
     let unsafe_fixes = context.unsafe_fixes;
     match format {
-        OutputFormat::Full => full::write(reports, out, context, unsafe_fixes),
+        OutputFormat::Full => full::write(reports, out, context),
         OutputFormat::Concise => concise::write(reports, out, unsafe_fixes),
         OutputFormat::Json => json::write(reports, out),
         OutputFormat::JsonLines => json_lines::write(reports, out),
