@@ -20,10 +20,15 @@ declare_rule! {
     ///   `random_state`: `train_test_split`, `KFold(shuffle=True)`,
     ///   `StratifiedKFold(shuffle=True)`, `ShuffleSplit`, `shuffle`, random forests, gradient
     ///   boosting, trees, `KMeans`, `TSNE`, `SGDClassifier`, `MLPClassifier`,
-    ///   `RandomizedSearchCV`, the `make_*` data generators, and XGBoost's and LightGBM's
-    ///   estimators; pandas' `.sample(...)` without `random_state`.
+    ///   `RandomizedSearchCV`, the `make_*` data generators; pandas' `.sample(...)` without
+    ///   `random_state`.
     ///
     /// Calls are resolved through the imports, in the order a restart-and-run-all runs them.
+    /// A seed call that gives no seed (`np.random.seed()`, `random.seed(None)`) seeds nothing:
+    /// the operating system picks one on every run. Not reported: scikit-learn and pandas calls
+    /// without `random_state` after a fixed `np.random.seed(...)` (they draw from numpy's
+    /// global generator), XGBoost's and LightGBM's estimators (their default seeds are fixed),
+    /// and draws that only set a pause (`time.sleep(random.uniform(1, 3))`).
     ///
     /// ## Why is this bad?
     /// A result that changes on every run cannot be checked, compared or reviewed: the model
@@ -70,9 +75,16 @@ enum Library {
     Tensorflow,
 }
 
-/// The libraries seeded so far in the walk (which is in document order).
+/// The libraries seeded so far in the walk (which is in document order), and those whose seed
+/// call gave no seed (`np.random.seed()`: a seed from the operating system).
 #[derive(Default)]
-struct Seeded(Vec<Library>);
+struct Seeded {
+    fixed: Vec<Library>,
+    from_entropy: Vec<Library>,
+    /// The arguments of `time.sleep(...)` calls, by cell: a random pause changes only when
+    /// the notebook runs, not what it computes.
+    pauses: Vec<(usize, TextRange)>,
+}
 
 const SEEDS: &[(&str, &[Library])] = &[
     ("numpy.random.seed", &[Library::Numpy]),
@@ -216,10 +228,6 @@ const RANDOM_STATE: &[&str] = &[
     "sklearn.datasets.make_blobs",
     "sklearn.datasets.make_moons",
     "sklearn.datasets.make_circles",
-    "xgboost.XGBClassifier",
-    "xgboost.XGBRegressor",
-    "lightgbm.LGBMClassifier",
-    "lightgbm.LGBMRegressor",
 ];
 
 /// Splitters that are random only with `shuffle=True`.
@@ -272,6 +280,7 @@ impl AstRule for UnseededRandomness {
                     && !receiver_is_import
                     && (!call.arguments.args.is_empty() || has_keyword("frac") || has_keyword("n"))
                     && !has_keyword("random_state")
+                    && !numpy_seeded(checker)
                 {
                     report(
                         checker,
@@ -284,6 +293,11 @@ impl AstRule for UnseededRandomness {
             }
             return;
         };
+        if let ["time" | "asyncio", "sleep"] = qualified.segments() {
+            let arguments = call.arguments.range();
+            checker.with_state(|seeded: &mut Seeded| seeded.pauses.push((cell, arguments)));
+            return;
+        }
         // Most calls are of modules no table names: skip them before building the name.
         if !qualified
             .segments()
@@ -294,7 +308,17 @@ impl AstRule for UnseededRandomness {
         }
         let name = qualified.to_string();
         if let Some((_, libraries)) = SEEDS.iter().find(|(seed, _)| *seed == name) {
-            checker.with_state(|seeded: &mut Seeded| seeded.0.extend(libraries.iter().copied()));
+            // `np.random.seed()` and `random.seed(None)` seed from the operating system's
+            // entropy: the draws after them still change on every run.
+            let fixed = gives_seed(call);
+            checker.with_state(|seeded: &mut Seeded| {
+                let list = if fixed {
+                    &mut seeded.fixed
+                } else {
+                    &mut seeded.from_entropy
+                };
+                list.extend(libraries.iter().copied());
+            });
             return;
         }
         let segments = qualified.segments();
@@ -314,14 +338,24 @@ impl AstRule for UnseededRandomness {
             _ => None,
         };
         if let Some((library, seed)) = draw {
-            let seeded = checker.with_state(|seeded: &mut Seeded| seeded.0.contains(&library));
-            if !seeded {
+            let (fixed, from_entropy) = checker.with_state(|seeded: &mut Seeded| {
+                (
+                    seeded.fixed.contains(&library),
+                    seeded.from_entropy.contains(&library),
+                )
+            });
+            if !fixed {
+                let why = if from_entropy {
+                    format!("the `{seed}` call above gives no seed, so it takes one from the operating system on every run")
+                } else {
+                    format!("no cell above calls `{seed}`")
+                };
                 report(
                     checker,
                     call,
                     call.func.range(),
                     &format!(
-                        "{} draws without a seed: no cell above calls `{seed}`",
+                        "{} draws without a seed: {why}",
                         callee(checker, call, &name)
                     ),
                     false,
@@ -330,7 +364,7 @@ impl AstRule for UnseededRandomness {
             return;
         }
         if GENERATORS.contains(&name.as_str()) {
-            if call.arguments.args.is_empty() && call.arguments.keywords.is_empty() {
+            if !gives_seed(call) {
                 report(
                     checker,
                     call,
@@ -350,7 +384,12 @@ impl AstRule for UnseededRandomness {
                     && k.value.is_boolean_literal_expr()
                     && matches!(&k.value, Expr::BooleanLiteral(b) if b.value)
             });
-        if (RANDOM_STATE.contains(&name.as_str()) || shuffles) && !has_keyword("random_state") {
+        // Without `random_state`, scikit-learn draws from numpy's global generator
+        // (`check_random_state(None)`): a fixed `np.random.seed` above makes it reproducible.
+        if (RANDOM_STATE.contains(&name.as_str()) || shuffles)
+            && !has_keyword("random_state")
+            && !numpy_seeded(checker)
+        {
             let short = name.rsplit('.').next().unwrap_or(&name);
             report(
                 checker,
@@ -364,6 +403,27 @@ impl AstRule for UnseededRandomness {
             );
         }
     }
+}
+
+/// Whether a cell above (or this one, earlier) gives numpy's global generator a fixed seed,
+/// which scikit-learn and pandas draw from when no `random_state` is given.
+fn numpy_seeded(checker: &Checker<'_>) -> bool {
+    checker.with_state(|seeded: &mut Seeded| seeded.fixed.contains(&Library::Numpy))
+}
+
+/// Whether a seed call or a generator is given a seed: an argument that is not the literal
+/// `None` (`seed()`, `seed(None)` and `default_rng(seed=None)` take one from the operating
+/// system). Unpacked arguments (`*args`, `**options`) may hold one: they count as a seed.
+fn gives_seed(call: &ExprCall) -> bool {
+    call.arguments
+        .args
+        .iter()
+        .any(|a| !a.is_none_literal_expr())
+        || call
+            .arguments
+            .keywords
+            .iter()
+            .any(|k| !k.value.is_none_literal_expr())
 }
 
 /// The called function for a message: `` `name` ``, or `` `alias` (`name`) `` when the cell
@@ -381,6 +441,15 @@ fn callee(checker: &Checker<'_>, call: &ExprCall, name: &str) -> String {
 /// Reports `call`, pointing at `at` (the callee, or a method's name).
 fn report(checker: &Checker<'_>, call: &ExprCall, at: TextRange, message: &str, fixable: bool) {
     let cell = checker.cell_index();
+    let in_pause = checker.with_state(|seeded: &mut Seeded| {
+        seeded
+            .pauses
+            .iter()
+            .any(|&(c, range)| c == cell && range.contains_range(call.range()))
+    });
+    if in_pause {
+        return;
+    }
     let mut diagnostic = Diagnostic::new(&UnseededRandomness::META, Span::cell(cell, at), message)
         .with_help("seed it: `random_state=SEED` (a constant in the parameters cell), or a seed call in the first cells");
     if fixable {
