@@ -1,4 +1,5 @@
-use nblint_engine::ruff_python_ast::{CmpOp, Expr};
+use nblint_engine::ruff_python_ast::{CmpOp, Expr, Stmt};
+use nblint_engine::ruff_text_size::{Ranged, TextRange};
 use nblint_engine::{declare_rule, AstRule, Checker, Diagnostic, Rule, Span};
 
 use crate::{
@@ -15,7 +16,9 @@ declare_rule! {
     /// `injected-parameters`), size checks (`len(x) > 10`, `df.shape[0] < 5`), version checks
     /// (`sys.version_info >= (3, 8)`, `tf.__version__`), HTTP status codes compared with a
     /// response's status (`r.status_code == 404`), membership tests (`if 8 in edges`), and
-    /// comparisons of two literals.
+    /// comparisons of two literals, assertions (`assert loss < 0.001` checks a result, it
+    /// does not decide one), and comparisons whose value is only shown: a cell's bare
+    /// expression (`x <= 3`, which displays the mask) or what `print` or `display` is given.
     ///
     /// ## Why is this bad?
     /// A threshold buried in a filter decides what the notebook computes, and nobody tuning or
@@ -52,12 +55,62 @@ declare_rule! {
 
 impl Rule for MagicNumberComparison {}
 
+/// The expressions (by cell) whose comparisons check or show a value rather than decide one:
+/// an `assert`'s test, a bare comparison, a comparison given to `print(...)` or `display(...)`.
+#[derive(Default)]
+struct Checked(Vec<(usize, TextRange)>);
+
 impl AstRule for MagicNumberComparison {
+    fn check_stmt(&self, stmt: &Stmt, checker: &Checker<'_>) {
+        let ranges: Vec<TextRange> = match stmt {
+            Stmt::Assert(assert) => vec![assert.test.range()],
+            Stmt::Expr(statement) => match &*statement.value {
+                Expr::Compare(_) => vec![statement.value.range()],
+                // `print(x > 3)`, not `print(df[df.x > 3].shape)`: a filter still decides
+                // what is printed.
+                Expr::Call(call)
+                    if matches!(&*call.func, Expr::Name(name)
+                        if matches!(name.id.as_str(), "print" | "display")) =>
+                {
+                    call.arguments
+                        .args
+                        .iter()
+                        .filter(|a| a.is_compare_expr())
+                        .map(Ranged::range)
+                        .collect()
+                }
+                _ => return,
+            },
+            _ => return,
+        };
+        if ranges.is_empty() {
+            return;
+        }
+        let cell = checker.cell_index();
+        checker.with_state(|checked: &mut Checked| {
+            // Statements come in document order: the ranges of earlier cells are done with.
+            checked.0.retain(|&(c, _)| c == cell);
+            checked
+                .0
+                .extend(ranges.into_iter().map(|range| (cell, range)));
+        });
+    }
+
     fn check_expr(&self, expr: &Expr, checker: &Checker<'_>) {
         let Expr::Compare(compare) = expr else {
             return;
         };
         if in_parameters_cell(checker) {
+            return;
+        }
+        let cell = checker.cell_index();
+        let shown = checker.with_state(|checked: &mut Checked| {
+            checked
+                .0
+                .iter()
+                .any(|&(c, range)| c == cell && range.contains_range(compare.range()))
+        });
+        if shown {
             return;
         }
         let options = checker.options::<MagicNumbersOptions>();
