@@ -1,14 +1,15 @@
 use nblint_engine::nblint_notebook::{CellSyntax, LineIndex};
-use nblint_engine::ruff_python_ast::Stmt;
+use nblint_engine::ruff_python_ast::{ModModule, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextSize};
 use nblint_engine::{declare_rule, Applicability, Checker, Diagnostic, Edit, Fix, Rule};
 
-use crate::{code_lines, MegaCellsOptions};
+use crate::{code_line_starts, MegaCellsOptions};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a code cell with more than `max-lines` (40) lines of code; blank lines and
-    /// comments do not count.
+    /// Reports a code cell with more than `max-lines` (40) lines of code; blank lines,
+    /// comments and docstrings (a string standing alone as a statement) do not count. A cell
+    /// Python cannot read (NB002 reports it) is not measured.
     ///
     /// ## Why is this bad?
     /// A cell of two hundred lines is a script pasted into a notebook: its intermediate results
@@ -78,7 +79,19 @@ impl Rule for CellTooLong {
             if LineIndex::count(&cell.source) <= limit {
                 continue;
             }
-            let lines = code_lines(&cell.source);
+            // A cell Python cannot read (pasted JavaScript, a half-written line) has no
+            // statements to count or split: NB002 reports it.
+            let parsed = &checker.cells[index];
+            if parsed
+                .parsed
+                .as_ref()
+                .is_some_and(|p| !p.errors().is_empty())
+                || matches!(parsed.syntax, CellSyntax::ParserFailure(_))
+            {
+                continue;
+            }
+            let starts = code_line_starts(&cell.source, parsed.module());
+            let lines = starts.len();
             if lines <= limit {
                 continue;
             }
@@ -90,10 +103,13 @@ impl Rule for CellTooLong {
                     index + 1
                 ),
             )
-            .with_help(
-                "split it into cells that each do one step, or move the code into functions",
-            );
-            if let Some(fix) = split_fix(checker, index, limit) {
+            .with_help(if defines_only(parsed.module()) {
+                // The code is already in functions: splitting the cell would not shorten them.
+                "split the functions into smaller ones, or move them into a module the notebook imports"
+            } else {
+                "split it into cells that each do one step, or move the code into functions"
+            });
+            if let Some(fix) = split_fix(checker, index, limit, &starts) {
                 diagnostic = diagnostic.with_fix(fix);
             }
             checker.report(diagnostic);
@@ -101,8 +117,31 @@ impl Rule for CellTooLong {
     }
 }
 
+/// Whether a cell only defines functions and classes (and imports what they need).
+fn defines_only(module: Option<&ModModule>) -> bool {
+    module.is_some_and(|m| {
+        m.body
+            .iter()
+            .any(|s| s.is_function_def_stmt() || s.is_class_def_stmt())
+            && m.body.iter().all(|s| {
+                matches!(
+                    s,
+                    Stmt::FunctionDef(_)
+                        | Stmt::ClassDef(_)
+                        | Stmt::Import(_)
+                        | Stmt::ImportFrom(_)
+                ) || matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr())
+            })
+    })
+}
+
 /// Splits a Python cell at top-level statements into pieces of at most `limit` lines of code.
-fn split_fix(checker: &Checker<'_>, cell: usize, limit: usize) -> Option<Fix> {
+fn split_fix(
+    checker: &Checker<'_>,
+    cell: usize,
+    limit: usize,
+    code_lines: &[usize],
+) -> Option<Fix> {
     let source = &checker.notebook.cells[cell].source;
     if source.trim_start().starts_with("%%") || checker.notebook.cells[cell].synthetic_prefix > 0 {
         return None;
@@ -145,8 +184,10 @@ fn split_fix(checker: &Checker<'_>, cell: usize, limit: usize) -> Option<Fix> {
     let mut piece_start = 0;
     for window in 0..starts.len() {
         let end = starts.get(window + 1).copied().unwrap_or(source.len());
-        let candidate = &source[piece_start..end];
-        if code_lines(candidate) > limit && starts[window] > piece_start {
+        let lines_in = |from: usize, to: usize| {
+            code_lines.partition_point(|&l| l < to) - code_lines.partition_point(|&l| l < from)
+        };
+        if lines_in(piece_start, end) > limit && starts[window] > piece_start {
             splits.push(starts[window]);
             piece_start = starts[window];
         }
