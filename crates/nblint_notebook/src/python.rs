@@ -474,6 +474,12 @@ pub fn classify(cell: &Cell) -> CellSyntax {
             return CellSyntax::Other(format!("`%%{magic}` cell").into());
         }
     }
+    // `%writefile x.py` with one `%` writes the rest of the cell to a file in Datalab-style
+    // kernels, and stops the cell at its first line in IPython (a cell magic used as a line
+    // magic): either way the rest is never the notebook's code, even when it parses.
+    if let Some(name @ ("writefile" | "file")) = one_percent_cell_magic(&cell.source) {
+        return CellSyntax::Other(format!("`%{name}` cell").into());
+    }
     CellSyntax::Python
 }
 
