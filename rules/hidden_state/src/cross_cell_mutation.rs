@@ -1,6 +1,8 @@
 use nblint_engine::semantic::Map;
 
-use nblint_engine::ruff_text_size::TextRange;
+use nblint_engine::ruff_python_ast::helpers::any_over_expr;
+use nblint_engine::ruff_python_ast::{Expr, ModModule, Stmt};
+use nblint_engine::ruff_text_size::{Ranged, TextRange};
 use nblint_engine::semantic::{BindKind, EventKind, MutationKind};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
@@ -18,7 +20,10 @@ declare_rule! {
     /// (`drop`, `fillna`, `rename`, `set_index`, `reset_index`, `sort_values`, ...).
     ///
     /// Binding the name afresh (`df = pd.read_csv(...)`) starts a new definition. Modules
-    /// (`sys.path.append(...)`) are not counted. One finding at the definition, with a
+    /// (`sys.path.append(...)`) are not counted, nor is a cell whose only changes store
+    /// entries under constant keys no other cell writes, from values that do not read the
+    /// variable (`histories["small"] = fit(small_model)`): run in any order, or again, such
+    /// cells leave the same value. One finding at the definition, with a
     /// related location at the first change in each later cell.
     ///
     /// ## Why is this bad?
@@ -62,7 +67,68 @@ declare_rule! {
 struct Chain {
     cell: usize,
     range: TextRange,
-    changes: Vec<(usize, TextRange, String)>,
+    changes: Vec<Change>,
+}
+
+/// The changes of one later cell: the first, for the related location, and the constant keys
+/// it stores entries under when every change there is such a store.
+struct Change {
+    cell: usize,
+    range: TextRange,
+    message: String,
+    entries: Option<Vec<String>>,
+}
+
+impl Chain {
+    /// The cells whose changes depend on the order cells run in: all but those that only
+    /// store entries under keys no other cell writes.
+    fn ordered(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|change| {
+            let Some(keys) = &change.entries else {
+                return true;
+            };
+            keys.iter().any(|key| {
+                self.changes.iter().any(|other| {
+                    other.cell != change.cell
+                        && other.entries.as_ref().is_none_or(|k| k.contains(key))
+                })
+            })
+        })
+    }
+}
+
+/// The key of `name[key] = value` at `at`, when it is a statement of its own at the top of
+/// the cell, the key is a literal and the value does not read `name`: an entry stored
+/// independently of the container's other entries.
+fn constant_entry(
+    module: Option<&ModModule>,
+    source: &str,
+    name: &str,
+    at: TextRange,
+) -> Option<String> {
+    let body = &module?.body;
+    let index = body.partition_point(|stmt| stmt.end() < at.start());
+    let Stmt::Assign(assign) = body.get(index)? else {
+        return None;
+    };
+    let [Expr::Subscript(target)] = assign.targets.as_slice() else {
+        return None;
+    };
+    let reads = |expr: &Expr| {
+        any_over_expr(
+            expr,
+            |e| matches!(e, Expr::Name(n) if n.id.as_str() == name),
+        )
+    };
+    let constant = matches!(
+        &*target.slice,
+        Expr::StringLiteral(_) | Expr::NumberLiteral(_) | Expr::BytesLiteral(_)
+    );
+    (matches!(&*target.value, Expr::Name(n) if n.id.as_str() == name)
+        && target.range().contains_range(at)
+        && constant
+        && !reads(&assign.value))
+    .then(|| source[target.slice.range()].to_string())
 }
 
 impl Rule for CrossCellMutation {
@@ -107,17 +173,44 @@ impl Rule for CrossCellMutation {
                 EventKind::Read(_) => continue,
             };
             if let Some(chain) = chains.get_mut(name) {
-                let new_cell =
-                    cell != chain.cell && chain.changes.iter().all(|(c, _, _)| *c != cell);
-                if new_cell {
-                    chain.changes.push((cell, event.range, change));
+                if cell == chain.cell {
+                    continue;
+                }
+                let entry = match &event.kind {
+                    EventKind::Mutate(mutation) if mutation.kind == MutationKind::Subscript => {
+                        constant_entry(
+                            checker.cells[cell].module(),
+                            &checker.notebook.cells[cell].source,
+                            name,
+                            event.range,
+                        )
+                    }
+                    _ => None,
+                };
+                match chain.changes.iter_mut().find(|c| c.cell == cell) {
+                    Some(seen) => {
+                        seen.entries = match (seen.entries.take(), entry) {
+                            (Some(mut keys), Some(key)) => {
+                                keys.push(key);
+                                Some(keys)
+                            }
+                            _ => None,
+                        };
+                    }
+                    None => chain.changes.push(Change {
+                        cell,
+                        range: event.range,
+                        message: change,
+                        entries: entry.map(|key| vec![key]),
+                    }),
                 }
             }
         }
         done.extend(chains);
         done.sort_by_key(|(_, chain)| (chain.cell, chain.range.start()));
         for (name, chain) in done {
-            if chain.changes.len() <= limit {
+            let ordered: Vec<&Change> = chain.ordered().collect();
+            if ordered.len() <= limit {
                 continue;
             }
             let mut diagnostic = Diagnostic::new(
@@ -125,14 +218,15 @@ impl Rule for CrossCellMutation {
                 Span::cell(chain.cell, chain.range),
                 format!(
                     "`{name}` is changed in {} cells after the one that defines it (limit {limit})",
-                    chain.changes.len()
+                    ordered.len()
                 ),
             )
             .with_help(format!(
                 "give each stage of `{name}` its own name, or build it in one cell"
             ));
-            for (cell, range, message) in chain.changes {
-                diagnostic = diagnostic.with_related(Span::cell(cell, range), message);
+            for change in ordered {
+                diagnostic =
+                    diagnostic.with_related(Span::cell(change.cell, change.range), &change.message);
             }
             checker.report(diagnostic);
         }
