@@ -7,7 +7,8 @@ declare_rule! {
     /// Reports a notebook whose saved execution counts do not increase from top to bottom:
     /// some cell ran before a cell above it. `null` counts (cells never run) and the stale counts
     /// nbformat 3 files keep on empty cells are ignored; a count that repeats the one above says
-    /// so (the kernel restarted between the two runs). One finding per notebook, at the first
+    /// so (the kernel restarted between the two runs), as does a count of 1 after a higher one
+    /// (the first run of a restarted kernel). One finding per notebook, at the first
     /// cell that ran too early, with the number of places where the counts go backwards; the
     /// related locations show each of them. It reads counts only, so it runs on notebooks of
     /// every kernel.
@@ -64,6 +65,13 @@ impl Rule for OutOfOrderExecution {
                  (the kernel was restarted between them)",
                 above + 1
             )
+        } else if count == 1 {
+            // A count of 1 is the first run of a kernel: a restart came before it.
+            format!(
+                "cell ran out of order: execution count 1 comes after {above_count} in cell {} \
+                 (the kernel was restarted before this cell ran)",
+                above + 1
+            )
         } else {
             format!(
                 "cell ran out of order: execution count {count} comes after {above_count} in cell {}",
@@ -81,7 +89,13 @@ impl Rule for OutOfOrderExecution {
         .with_help("restart the kernel and run all cells from the top, then save")
         .with_related(
             checker.cell_span(above),
-            format!("this cell ran later, at execution count {above_count}"),
+            if count == 1 || count == above_count {
+                // After a restart, the counts cannot tell whether it ran later or in an
+                // earlier kernel session.
+                format!("this cell, above it, ran at execution count {above_count}")
+            } else {
+                format!("this cell ran later, at execution count {above_count}")
+            },
         );
         for &((above, above_count), (cell, count)) in inversions.iter().skip(1).take(MAX_RELATED) {
             diagnostic = diagnostic.with_related(
