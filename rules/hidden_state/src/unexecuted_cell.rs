@@ -5,9 +5,10 @@ use crate::executed_cells;
 declare_rule! {
     /// ## What it does
     /// Reports a code cell that was never run (its execution count is `null`) in a notebook
-    /// where cells above and below it were run. A cell of blank lines and comments only is not
-    /// reported: running it would do nothing. It reads counts only, so it runs on notebooks of
-    /// every kernel.
+    /// where cells above and below it were run. A cell of blank lines and comments only (under
+    /// a cell magic's line, or not) is not reported: running it would do nothing. A cell with
+    /// saved outputs but no count ran in an earlier session, and its message says so. It reads
+    /// counts only, so it runs on notebooks of every kernel.
     ///
     /// ## Why is this bad?
     /// The saved results come from a run that skipped this cell. Either the cell is not needed,
@@ -52,22 +53,33 @@ impl Rule for UnexecutedCell {
         };
         for index in first + 1..last {
             let cell = &checker.notebook.cells[index];
-            // A cell of comments only runs to nothing: never running it loses nothing.
-            let only_comments = cell
-                .source
-                .lines()
-                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
-            if !cell.is_code() || cell.execution_count.is_some() || only_comments {
+            if !cell.is_code() || cell.execution_count.is_some() || runs_nothing(&cell.source) {
                 continue;
             }
+            // Outputs without a count come from a run of another session: the cell ran, just
+            // not in the run the other counts are from.
+            let message = if cell.outputs.is_empty() {
+                "code cell was never run, but cells above and below it were"
+            } else {
+                "code cell has no execution count: its outputs are from an earlier run, and the \
+                 run that saved the cells above and below it skipped it"
+            };
             checker.report(
-                Diagnostic::new(
-                    &Self::META,
-                    checker.cell_span(index),
-                    "code cell was never run, but cells above and below it were",
-                )
-                .with_help("run all cells from the top before saving, or delete the cell"),
+                Diagnostic::new(&Self::META, checker.cell_span(index), message)
+                    .with_help("run all cells from the top before saving, or delete the cell"),
             );
         }
     }
+}
+
+/// Whether running the cell would do nothing: blank lines and comments only, after a cell
+/// magic's line when it has one (`%%bigquery` over a `# TODO`).
+fn runs_nothing(source: &str) -> bool {
+    let mut lines = source.lines().filter(|l| !l.trim().is_empty()).peekable();
+    // `%%writefile` writes its comments to a file: that is not nothing.
+    lines.next_if(|l| {
+        let l = l.trim_start();
+        l.starts_with("%%") && !l.starts_with("%%writefile") && !l.starts_with("%%file")
+    });
+    lines.all(|l| l.trim_start().starts_with('#'))
 }
