@@ -23,7 +23,7 @@ declare_rule! {
     /// ## Why is this bad?
     /// A threshold buried in a filter decides what the notebook computes, and nobody tuning or
     /// re-running it finds it without reading every line. Named in the parameters cell, it can
-    /// be read at a glance and changed per run (`papermill -p SCORE_THRESHOLD 0.8`).
+    /// be read at a glance and changed per run (`papermill -p MIN_SCORE 0.8`).
     ///
     /// ## Example
     /// ```python
@@ -33,14 +33,15 @@ declare_rule! {
     /// ## Use instead
     /// ```python
     /// # %% tags=["parameters"]
-    /// SCORE_THRESHOLD = 0.73
+    /// MIN_SCORE = 0.73
     /// # %%
-    /// good = df[df["score"] > SCORE_THRESHOLD]
+    /// good = df[df["score"] > MIN_SCORE]
     /// ```
     ///
     /// ## Fix safety
     /// The fix replaces the number with a constant named after what it is compared with
-    /// (`SCORE_THRESHOLD`, `LABEL_VALUE` for `==`) and defines it in the parameters cell,
+    /// and the bound it sets (`MIN_SCORE` for `score > 0.73`, `MAX_LATENCY` for
+    /// `latency <= 250`, `LABEL_VALUE` for `label == 3`) and defines it in the parameters cell,
     /// creating that cell (tagged `parameters`, before the first code cell) when the notebook
     /// has none. It is unsafe: the constant now lives in another cell, which must run first.
     pub struct MagicNumberComparison {
@@ -123,7 +124,7 @@ impl AstRule for MagicNumberComparison {
                 continue;
             }
             let (a, b) = (operands[i], operands[i + 1]);
-            for (literal, other) in [(b, a), (a, b)] {
+            for (literal, other, literal_on_right) in [(b, a, true), (a, b, false)] {
                 let Some((value, range)) = number(literal) else {
                     continue;
                 };
@@ -134,14 +135,17 @@ impl AstRule for MagicNumberComparison {
                 let source = checker.source();
                 let text = &source[range];
                 let subject = subject(other);
-                let suffix = if matches!(op, CmpOp::Eq | CmpOp::NotEq) {
-                    "VALUE"
-                } else {
-                    "THRESHOLD"
+                // `score > 0.73` keeps scores above a minimum, `0.73 > score` below a maximum.
+                let bound = match (op, literal_on_right) {
+                    (CmpOp::Gt | CmpOp::GtE, true) | (CmpOp::Lt | CmpOp::LtE, false) => Some("MIN"),
+                    (CmpOp::Lt | CmpOp::LtE, true) | (CmpOp::Gt | CmpOp::GtE, false) => Some("MAX"),
+                    _ => None,
                 };
-                let name = match &subject {
-                    Some(subject) => format!("{}_{suffix}", upper_snake(subject)),
-                    None => suffix.to_string(),
+                let name = match (&subject, bound) {
+                    (Some(subject), Some(bound)) => format!("{bound}_{}", upper_snake(subject)),
+                    (Some(subject), None) => format!("{}_VALUE", upper_snake(subject)),
+                    (None, Some(bound)) => format!("{bound}_THRESHOLD"),
+                    (None, None) => "VALUE".to_string(),
                 };
                 let cell = checker.cell_index();
                 let compared = subject.map(|s| format!(" with `{s}`")).unwrap_or_default();
