@@ -11,7 +11,9 @@ declare_rule! {
     /// Reports a top-level import statement whose every binding (module, name and alias) an
     /// earlier cell already imports at top level: `import numpy as np` in cell 1 and again in
     /// cell 9. A different alias (`import numpy` after `import numpy as np`) is a different
-    /// binding and is not reported.
+    /// binding and is not reported, nor is an import after the kernel restarts (a cell that
+    /// restarts it, such as `app.kernel.do_shutdown(True)`, or a saved execution count that
+    /// starts again from 1): the restarted kernel has only that import.
     ///
     /// ## Why is this bad?
     /// Repeated imports are noise that hides which cell sets the notebook up, and they are
@@ -49,11 +51,17 @@ declare_rule! {
 
 /// Whether every binding of a statement is imported at top level by an earlier cell.
 /// Where each binding is first imported (cell, statement), in document order.
-fn first_imports<'a>(imports: &'a [ImportStmt<'a>]) -> Map<&'a Binding, (usize, &'a Stmt)> {
+/// Keyed by kernel session too (see [`crate::sessions`]): a restarted kernel has no imports.
+fn first_imports<'a>(
+    imports: &'a [ImportStmt<'a>],
+    sessions: &[usize],
+) -> Map<(usize, &'a Binding), (usize, &'a Stmt)> {
     let mut first = Map::default();
     for import in imports {
         for binding in &import.bindings {
-            first.entry(binding).or_insert((import.cell, import.stmt));
+            first
+                .entry((sessions[import.cell], binding))
+                .or_insert((import.cell, import.stmt));
         }
     }
     first
@@ -61,15 +69,15 @@ fn first_imports<'a>(imports: &'a [ImportStmt<'a>]) -> Map<&'a Binding, (usize, 
 
 /// For each import, whether it repeats imports of earlier cells: every name it binds, some
 /// earlier cell imports the same way. One pass over the imports, whatever their number.
-pub(crate) fn duplicates(imports: &[ImportStmt]) -> Vec<bool> {
-    let first = first_imports(imports);
+pub(crate) fn duplicates(imports: &[ImportStmt], sessions: &[usize]) -> Vec<bool> {
+    let first = first_imports(imports, sessions);
     imports
         .iter()
         .map(|import| {
             !import.is_future()
                 && import.bindings.iter().all(|binding| {
                     first
-                        .get(binding)
+                        .get(&(sessions[import.cell], binding))
                         .is_some_and(|&(cell, _)| cell < import.cell)
                 })
         })
@@ -79,8 +87,9 @@ pub(crate) fn duplicates(imports: &[ImportStmt]) -> Vec<bool> {
 impl Rule for DuplicateImport {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let imports = top_level_imports(checker);
-        let repeated = duplicates(&imports);
-        let first_of = first_imports(&imports);
+        let sessions = crate::sessions(checker);
+        let repeated = duplicates(&imports, &sessions);
+        let first_of = first_imports(&imports, &sessions);
         // The repeated imports of each cell: a cell's fix removes them all at once.
         let mut copies_in: Map<usize, Vec<&Stmt>> = Map::default();
         for (import, _) in imports.iter().zip(&repeated).filter(|(_, r)| **r) {
@@ -88,7 +97,7 @@ impl Rule for DuplicateImport {
         }
         for (import, _) in imports.iter().zip(&repeated).filter(|(_, r)| **r) {
             let (first, first_stmt) = first_of
-                .get(&import.bindings[0])
+                .get(&(sessions[import.cell], &import.bindings[0]))
                 .map_or((import.cell, None), |&(cell, stmt)| {
                     (cell, Some(stmt.range()))
                 });

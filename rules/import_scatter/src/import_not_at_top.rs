@@ -71,7 +71,7 @@ impl Rule for ImportNotAtTop {
         };
         let options = checker.options::<ImportScatterOptions>();
         let imports = top_level_imports(checker);
-        let repeated = crate::duplicate_import::duplicates(&imports);
+        let repeated = crate::duplicate_import::duplicates(&imports, &crate::sessions(checker));
         let late: Vec<&ImportStmt> = imports
             .iter()
             .zip(&repeated)

@@ -104,6 +104,39 @@ pub(crate) fn bindings(stmt: &Stmt) -> Option<Vec<Binding>> {
 }
 
 /// The top-level import statements of every Python code cell, in document order.
+/// The kernel session each cell runs in, counted from 0: a new one starts after a cell that
+/// restarts the kernel (`app.kernel.do_shutdown(True)`, Colab's `os._exit(0)`), and at a cell
+/// whose saved execution count is 1 below cells that ran (the first run of a restarted kernel).
+/// An import in a later session is the only one that session has, not a repeat.
+pub(crate) fn sessions(checker: &Checker<'_>) -> Vec<usize> {
+    let mut session = 0;
+    let mut ran_above = false;
+    let mut restart_above = false;
+    checker
+        .notebook
+        .cells
+        .iter()
+        .map(|cell| {
+            if !cell.is_code() {
+                return session;
+            }
+            if restart_above || (cell.execution_count == Some(1) && ran_above) {
+                session += 1;
+                restart_above = false;
+            }
+            ran_above |= cell.execution_count.is_some();
+            restart_above = [
+                "do_shutdown(True)",
+                "do_shutdown(restart=True)",
+                "os._exit(",
+            ]
+            .iter()
+            .any(|call| cell.source.contains(call));
+            session
+        })
+        .collect()
+}
+
 pub(crate) fn top_level_imports<'a>(checker: &Checker<'a>) -> Vec<ImportStmt<'a>> {
     let mut found = Vec::new();
     for (cell, parsed) in checker.cells.iter().enumerate() {
