@@ -1,3 +1,4 @@
+use nblint_engine::ruff_python_ast::helpers::any_over_expr;
 use nblint_engine::ruff_python_ast::{CmpOp, Expr, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange};
 use nblint_engine::{declare_rule, AstRule, Checker, Diagnostic, Rule, Span};
@@ -16,9 +17,12 @@ declare_rule! {
     /// `injected-parameters`), size checks (`len(x) > 10`, `df.shape[0] < 5`), version checks
     /// (`sys.version_info >= (3, 8)`, `tf.__version__`), HTTP status codes compared with a
     /// response's status (`r.status_code == 404`), membership tests (`if 8 in edges`), and
-    /// comparisons of two literals, assertions (`assert loss < 0.001` checks a result, it
-    /// does not decide one), and comparisons whose value is only shown: a cell's bare
-    /// expression (`x <= 3`, which displays the mask) or what `print` or `display` is given.
+    /// comparisons of two literals, days of the week (`df.index.weekday < 5`), missing-value
+    /// codes of all nines (`df.wdsp != 999.9`), a number that also divides on the same line
+    /// (`i < 10` next to `i % 10`), assertions (`assert loss < 0.001` checks a result, it
+    /// does not decide one), and comparisons whose value is only shown: a statement that is
+    /// a bare expression (`data[data > 0.3]`) or only computes something to look at
+    /// (`np.all(x == 6)`, `print(...)`, `df[df.a > 3].head()`).
     ///
     /// ## Why is this bad?
     /// A threshold buried in a filter decides what the notebook computes, and nobody tuning or
@@ -57,43 +61,22 @@ declare_rule! {
 impl Rule for MagicNumberComparison {}
 
 /// The expressions (by cell) whose comparisons check or show a value rather than decide one:
-/// an `assert`'s test, a bare comparison, a comparison given to `print(...)` or `display(...)`.
+/// an `assert`'s test, and statements that only show a value (see [`only_shows`]).
 #[derive(Default)]
 struct Checked(Vec<(usize, TextRange)>);
 
 impl AstRule for MagicNumberComparison {
     fn check_stmt(&self, stmt: &Stmt, checker: &Checker<'_>) {
-        let ranges: Vec<TextRange> = match stmt {
-            Stmt::Assert(assert) => vec![assert.test.range()],
-            Stmt::Expr(statement) => match &*statement.value {
-                Expr::Compare(_) => vec![statement.value.range()],
-                // `print(x > 3)`, not `print(df[df.x > 3].shape)`: a filter still decides
-                // what is printed.
-                Expr::Call(call)
-                    if matches!(&*call.func, Expr::Name(name)
-                        if matches!(name.id.as_str(), "print" | "display")) =>
-                {
-                    call.arguments
-                        .args
-                        .iter()
-                        .filter(|a| a.is_compare_expr())
-                        .map(Ranged::range)
-                        .collect()
-                }
-                _ => return,
-            },
+        let range = match stmt {
+            Stmt::Assert(assert) => assert.test.range(),
+            Stmt::Expr(statement) if only_shows(&statement.value) => statement.value.range(),
             _ => return,
         };
-        if ranges.is_empty() {
-            return;
-        }
         let cell = checker.cell_index();
         checker.with_state(|checked: &mut Checked| {
             // Statements come in document order: the ranges of earlier cells are done with.
             checked.0.retain(|&(c, _)| c == cell);
-            checked
-                .0
-                .extend(ranges.into_iter().map(|range| (cell, range)));
+            checked.0.push((cell, range));
         });
     }
 
@@ -128,12 +111,16 @@ impl AstRule for MagicNumberComparison {
                 let Some((value, range)) = number(literal) else {
                     continue;
                 };
-                if is_allowed(options, value) || number(other).is_some() || is_excused(other, value)
+                let source = checker.source();
+                let text = &source[range];
+                if is_allowed(options, value)
+                    || number(other).is_some()
+                    || is_excused(other, value)
+                    || is_sentinel(text)
+                    || is_modulus_nearby(source, range, text)
                 {
                     continue;
                 }
-                let source = checker.source();
-                let text = &source[range];
                 let subject = subject(other);
                 // `score > 0.73` keeps scores above a minimum, `0.73 > score` below a maximum.
                 let bound = match (op, literal_on_right) {
@@ -168,6 +155,52 @@ impl AstRule for MagicNumberComparison {
     }
 }
 
+/// Functions and methods that compute a value to look at, changing nothing: a statement of one
+/// of these calls, like a bare expression, shows its value and decides nothing.
+const SHOWING: &[&str] = &[
+    "print",
+    "display",
+    "all",
+    "any",
+    "sum",
+    "count_nonzero",
+    "nonzero",
+    "argwhere",
+    "where",
+    "mean",
+    "len",
+    "head",
+    "tail",
+    "describe",
+    "value_counts",
+    "unique",
+    "nunique",
+    "count",
+];
+
+/// Whether an expression statement only shows a value: a bare expression that is not a call
+/// (`data[data > 0.3]`, `x <= 3`), or a call of a function that only computes something to
+/// look at (`np.all(x == 6)`, `print(...)`, `df[df.a > 3].head()`), whose arguments only show
+/// values too (`print(train(x > 3))` trains).
+fn only_shows(expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else {
+        return !any_over_expr(expr, &|e: &Expr| e.is_call_expr() || e.is_named_expr());
+    };
+    let (name, receiver_shows) = match &*call.func {
+        Expr::Name(name) => (name.id.as_str(), true),
+        Expr::Attribute(attribute) => (attribute.attr.as_str(), only_shows(&attribute.value)),
+        _ => return false,
+    };
+    SHOWING.contains(&name)
+        && receiver_shows
+        && call
+            .arguments
+            .args
+            .iter()
+            .chain(call.arguments.keywords.iter().map(|k| &k.value))
+            .all(only_shows)
+}
+
 /// What a number is compared with, as a name for its constant: the column of `df["score"]`,
 /// the attribute of `df.score`, a variable's name.
 fn subject(expr: &Expr) -> Option<String> {
@@ -193,6 +226,16 @@ fn subject(expr: &Expr) -> Option<String> {
 /// Comparisons whose numbers are not magic: sizes, versions, HTTP statuses.
 fn is_excused(other: &Expr, value: f64) -> bool {
     match other {
+        // A day of the week (`df.index.weekday < 5`: Saturday and Sunday are 5 and 6).
+        Expr::Attribute(attribute)
+            if matches!(
+                attribute.attr.as_str(),
+                "weekday" | "dayofweek" | "day_of_week" | "isoweekday"
+            ) && value.fract() == 0.0
+                && (0.0..=7.0).contains(&value) =>
+        {
+            true
+        }
         Expr::Call(call) => match &*call.func {
             Expr::Name(name) => name.id.as_str() == "len",
             Expr::Attribute(attribute) => is_excused(&attribute.value, value),
@@ -216,6 +259,30 @@ fn is_excused(other: &Expr, value: f64) -> bool {
         }
         _ => false,
     }
+}
+
+/// A missing-value code of a data format: all nines (`999`, `-9999`, `999.9`).
+fn is_sentinel(text: &str) -> bool {
+    let digits = text.trim_start_matches('-');
+    digits.bytes().filter(|&b| b == b'9').count() >= 3
+        && digits.bytes().all(|b| b == b'9' || b == b'.')
+}
+
+/// Whether the number also divides on the same line (`i < 10` next to `i % 10`, the ten
+/// digits): a property of the numbering, not a threshold to tune.
+fn is_modulus_nearby(source: &str, at: TextRange, text: &str) -> bool {
+    let start = source[..at.start().to_usize()]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = source[at.end().to_usize()..]
+        .find('\n')
+        .map_or(source.len(), |i| at.end().to_usize() + i);
+    let line = &source[start..end];
+    line.match_indices('%').any(|(i, _)| {
+        let after = line[i + 1..].trim_start();
+        after.starts_with(text)
+            && !after[text.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.')
+    })
 }
 
 fn is_version(expr: &Expr) -> bool {
