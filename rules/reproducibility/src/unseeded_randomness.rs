@@ -1,5 +1,5 @@
 use nblint_engine::edits;
-use nblint_engine::ruff_python_ast::{Expr, ExprCall};
+use nblint_engine::ruff_python_ast::{Expr, ExprCall, Number};
 use nblint_engine::ruff_text_size::{Ranged, TextRange, TextSize};
 use nblint_engine::{
     declare_rule, Applicability, AstRule, Checker, Diagnostic, Edit, Fix, Rule, Span,
@@ -29,6 +29,10 @@ declare_rule! {
     /// without `random_state` after a fixed `np.random.seed(...)` (they draw from numpy's
     /// global generator), XGBoost's and LightGBM's estimators (their default seeds are fixed),
     /// and draws that only set a pause (`time.sleep(random.uniform(1, 3))`).
+    ///
+    /// Off by default: many unseeded draws only fill a plot or a demonstration, which no
+    /// result depends on, and a static reading cannot tell them from the draws that matter.
+    /// Turn it on (`--extend-select NB701`) for notebooks whose results must be reproducible.
     ///
     /// ## Why is this bad?
     /// A result that changes on every run cannot be checked, compared or reviewed: the model
@@ -61,7 +65,7 @@ declare_rule! {
         name: "unseeded-randomness",
         family: "reproducibility",
         severity: Warning,
-        default: true,
+        default: false,
         fix: Sometimes(Unsafe),
     }
 }
@@ -282,11 +286,22 @@ impl AstRule for UnseededRandomness {
                     && !has_keyword("random_state")
                     && !numpy_seeded(checker)
                 {
+                    // `frac=1` keeps every row: only their order changes.
+                    let shuffles_only = call.arguments.keywords.iter().any(|k| {
+                        k.arg.as_ref().is_some_and(|a| a.as_str() == "frac")
+                            && matches!(&k.value, Expr::NumberLiteral(n)
+                                if matches!(&n.value, Number::Int(i) if i.as_u8() == Some(1))
+                                    || matches!(&n.value, Number::Float(f) if *f == 1.0))
+                    });
                     report(
                         checker,
                         call,
                         attribute.attr.range(),
-                        "`.sample(...)` draws different rows on every run",
+                        if shuffles_only {
+                            "`.sample(frac=1)` shuffles the rows into a different order on every run"
+                        } else {
+                            "`.sample(...)` draws different rows on every run"
+                        },
                         true,
                     );
                 }
