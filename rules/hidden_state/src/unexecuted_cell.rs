@@ -7,7 +7,9 @@ declare_rule! {
     /// Reports a code cell that was never run (its execution count is `null`) in a notebook
     /// where cells above and below it were run. A cell of blank lines and comments only (under
     /// a cell magic's line, or not) is not reported: running it would do nothing. A cell with
-    /// saved outputs but no count ran in an earlier session, and its message says so. It reads
+    /// saved outputs but no count ran in an earlier session, and its message says so. When
+    /// more code cells of that span never ran than ran, the counts are strays of a few cells
+    /// run by hand: one finding says so, with the other cells as related locations. It reads
     /// counts only, so it runs on notebooks of every kernel.
     ///
     /// ## Why is this bad?
@@ -51,11 +53,39 @@ impl Rule for UnexecutedCell {
         let (Some(&(first, _)), Some(&(last, _))) = (executed.first(), executed.last()) else {
             return;
         };
-        for index in first + 1..last {
-            let cell = &checker.notebook.cells[index];
-            if !cell.is_code() || cell.execution_count.is_some() || runs_nothing(&cell.source) {
-                continue;
+        let skipped: Vec<usize> = (first + 1..last)
+            .filter(|&index| {
+                let cell = &checker.notebook.cells[index];
+                cell.is_code() && cell.execution_count.is_none() && !runs_nothing(&cell.source)
+            })
+            .collect();
+        // Most of the span never ran: the counts are strays of a few cells run by hand, not a
+        // run of the notebook that skipped some. One finding says so.
+        if skipped.len() > executed.len() {
+            let mut diagnostic = Diagnostic::new(
+                &Self::META,
+                checker.cell_span(skipped[0]),
+                format!(
+                    "{} of the {} code cells between cell {} and cell {} were never run: the saved \
+                     counts come from running a few cells, not the notebook",
+                    skipped.len(),
+                    skipped.len() + executed.len(),
+                    first + 1,
+                    last + 1
+                ),
+            )
+            .with_help(
+                "run all cells from the top before saving, or clear every output and count \
+                 (`jupyter nbconvert --clear-output`)",
+            );
+            for &index in skipped.iter().skip(1).take(MAX_RELATED) {
+                diagnostic = diagnostic.with_related(checker.cell_span(index), "never run either");
             }
+            checker.report(diagnostic);
+            return;
+        }
+        for index in skipped {
+            let cell = &checker.notebook.cells[index];
             // Outputs without a count come from a run of another session: the cell ran, just
             // not in the run the other counts are from.
             let message = if cell.outputs.is_empty() {
@@ -71,6 +101,9 @@ impl Rule for UnexecutedCell {
         }
     }
 }
+
+/// How many other never-run cells a notebook-wide finding lists.
+const MAX_RELATED: usize = 20;
 
 /// Whether running the cell would do nothing: blank lines and comments only, after a cell
 /// magic's line when it has one (`%%bigquery` over a `# TODO`).
