@@ -7,9 +7,11 @@ use crate::{code_line_starts, MegaCellsOptions};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a code cell with more than `max-lines` (40) lines of code; blank lines,
-    /// comments and docstrings (a string standing alone as a statement) do not count. A cell
-    /// Python cannot read (NB002 reports it) is not measured.
+    /// Reports a code cell with more than `max-lines` (40) lines of code: lines on which a
+    /// Python token starts. Blank lines, comments and docstrings (a string standing alone as
+    /// a statement) do not count, and the lines a multi-line string continues on (an SQL
+    /// query) belong to the line it starts on. A cell Python cannot read (NB002 reports it) is
+    /// not measured.
     ///
     /// ## Why is this bad?
     /// A cell of two hundred lines is a script pasted into a notebook: its intermediate results
@@ -90,7 +92,11 @@ impl Rule for CellTooLong {
             {
                 continue;
             }
-            let starts = code_line_starts(&cell.source, parsed.module());
+            let starts = code_line_starts(
+                &cell.source,
+                parsed.module(),
+                parsed.parsed.as_ref().map(|p| &**p.tokens()),
+            );
             let lines = starts.len();
             if lines <= limit {
                 continue;

@@ -12,6 +12,7 @@ pub use cell_too_long::CellTooLong;
 pub use notebook_too_long::NotebookTooLong;
 
 use nblint_engine::ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
+use nblint_engine::ruff_python_ast::token::{Token, TokenKind};
 use nblint_engine::ruff_python_ast::{ModModule, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange};
 use nblint_engine::{declare_options, rules, Family, OptionsDecl};
@@ -46,10 +47,27 @@ pub(crate) fn is_code_line(line: &str) -> bool {
     !trimmed.is_empty() && !trimmed.starts_with('#')
 }
 
-/// Where each line of code of a parsed cell starts, in order: lines that are not blank, not a
-/// comment, and not inside a string standing alone as a statement (a docstring, or a string
-/// used as a block comment), which is documentation, not code.
-pub(crate) fn code_line_starts(source: &str, module: Option<&ModModule>) -> Vec<usize> {
+/// Where each line of code of a parsed cell starts, in order: lines on which a Python token
+/// starts, comments aside, outside strings standing alone as statements (a docstring, or a
+/// string used as a block comment), which are documentation. The lines a multi-line string
+/// continues on (an SQL query, say) are part of one line of code. Without tokens (a cell
+/// read for its names only), every line that is not blank or a comment.
+pub(crate) fn code_line_starts(
+    source: &str,
+    module: Option<&ModModule>,
+    tokens: Option<&[Token]>,
+) -> Vec<usize> {
+    let Some(tokens) = tokens else {
+        let mut starts = Vec::new();
+        let mut start = 0;
+        for line in source.split_inclusive('\n') {
+            if is_code_line(line) {
+                starts.push(start);
+            }
+            start += line.len();
+        }
+        return starts;
+    };
     struct Docstrings(Vec<TextRange>);
     impl<'a> StatementVisitor<'a> for Docstrings {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -65,24 +83,32 @@ pub(crate) fn code_line_starts(source: &str, module: Option<&ModModule>) -> Vec<
     if let Some(module) = module {
         docstrings.visit_body(&module.body);
     }
-    // Statements come in source order: so do their strings.
     let mut strings = docstrings.0.iter().peekable();
-    let mut starts = Vec::new();
-    let mut start = 0;
-    for line in source.split_inclusive('\n') {
-        let end = start + line.len();
-        while strings.next_if(|s| s.end().to_usize() <= start).is_some() {}
-        let in_string = strings.peek().is_some_and(|s| {
-            // The string's lines, from the start of its first line to the end of its last.
-            let first_line = source[..s.start().to_usize()]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
-            first_line <= start
-        });
-        if !in_string && is_code_line(line) {
-            starts.push(start);
+    let mut starts: Vec<usize> = Vec::new();
+    for token in tokens {
+        if matches!(
+            token.kind(),
+            TokenKind::Comment
+                | TokenKind::Newline
+                | TokenKind::NonLogicalNewline
+                | TokenKind::Indent
+                | TokenKind::Dedent
+                | TokenKind::EndOfFile
+                | TokenKind::FStringMiddle
+                | TokenKind::TStringMiddle
+        ) {
+            continue;
         }
-        start = end;
+        let at = token.start().to_usize();
+        // Tokens come in source order, and so do the statements' strings.
+        while strings.next_if(|s| s.end().to_usize() <= at).is_some() {}
+        if strings.peek().is_some_and(|s| s.start().to_usize() <= at) {
+            continue;
+        }
+        let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+        if starts.last() != Some(&line_start) {
+            starts.push(line_start);
+        }
     }
     starts
 }
