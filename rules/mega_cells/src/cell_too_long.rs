@@ -11,7 +11,8 @@ declare_rule! {
     /// Python token starts. Blank lines, comments and docstrings (a string standing alone as
     /// a statement) do not count, and the lines a multi-line string continues on (an SQL
     /// query) belong to the line it starts on. A cell Python cannot read (NB002 reports it) is
-    /// not measured.
+    /// not measured, nor is a cell that only defines one function or class (with its imports):
+    /// a cell cannot split it.
     ///
     /// ## Why is this bad?
     /// A cell of two hundred lines is a script pasted into a notebook: its intermediate results
@@ -101,6 +102,12 @@ impl Rule for CellTooLong {
             if lines <= limit {
                 continue;
             }
+            // One function or class is as long as it is wherever it lives: a cell cannot split
+            // it, and its length is not the cell's doing.
+            let definitions = definitions_only(parsed.module());
+            if definitions == Some(1) {
+                continue;
+            }
             let mut diagnostic = Diagnostic::new(
                 &Self::META,
                 checker.cell_span(index),
@@ -109,7 +116,7 @@ impl Rule for CellTooLong {
                     index + 1
                 ),
             )
-            .with_help(if defines_only(parsed.module()) {
+            .with_help(if definitions.is_some() {
                 // The code is already in functions: splitting the cell would not shorten them.
                 "split the functions into smaller ones, or move them into a module the notebook imports"
             } else {
@@ -123,22 +130,23 @@ impl Rule for CellTooLong {
     }
 }
 
-/// Whether a cell only defines functions and classes (and imports what they need).
-fn defines_only(module: Option<&ModModule>) -> bool {
-    module.is_some_and(|m| {
-        m.body
-            .iter()
-            .any(|s| s.is_function_def_stmt() || s.is_class_def_stmt())
-            && m.body.iter().all(|s| {
-                matches!(
-                    s,
-                    Stmt::FunctionDef(_)
-                        | Stmt::ClassDef(_)
-                        | Stmt::Import(_)
-                        | Stmt::ImportFrom(_)
-                ) || matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr())
-            })
-    })
+/// How many functions and classes a cell defines, when that is all it does (with the imports
+/// they need and docstrings).
+fn definitions_only(module: Option<&ModModule>) -> Option<usize> {
+    let m = module?;
+    let count = m
+        .body
+        .iter()
+        .filter(|s| s.is_function_def_stmt() || s.is_class_def_stmt())
+        .count();
+    (count > 0
+        && m.body.iter().all(|s| {
+            matches!(
+                s,
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::Import(_) | Stmt::ImportFrom(_)
+            ) || matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr())
+        }))
+    .then_some(count)
 }
 
 /// Splits a Python cell at top-level statements into pieces of at most `limit` lines of code.
