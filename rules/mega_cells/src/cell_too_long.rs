@@ -11,8 +11,9 @@ declare_rule! {
     /// Python token starts. Blank lines, comments and docstrings (a string standing alone as
     /// a statement) do not count, and the lines a multi-line string continues on (an SQL
     /// query) belong to the line it starts on. A cell Python cannot read (NB002 reports it) is
-    /// not measured, nor is a cell that only defines one function or class (with its imports):
-    /// a cell cannot split it.
+    /// not measured, nor is a Python 2 cell of a Python 2 notebook (read for its names only),
+    /// a cell that only defines one function or class (with its imports: a cell cannot split
+    /// it), or a cell of definitions only with at most twice `max-lines` lines of code.
     ///
     /// ## Why is this bad?
     /// A cell of two hundred lines is a script pasted into a notebook: its intermediate results
@@ -52,8 +53,10 @@ declare_rule! {
     /// `max-lines` lines of code: never inside a statement, comments staying with the code
     /// below them, decorators with their function. A single statement longer than the limit
     /// stays whole. It is unsafe: a cell's last expression is what Jupyter displays, so a split
-    /// can show a value that was not shown before; outputs stay with the first piece. Cells
-    /// that start with a cell magic (`%%time`) are not split.
+    /// can show a value that was not shown before, and a figure drawn in one piece and saved
+    /// or shown in the next (`plt.savefig` after the split) comes out empty with inline
+    /// plotting; outputs stay with the first piece. Cells that start with a cell magic
+    /// (`%%time`) are not split.
     pub struct CellTooLong {
         code: "NB601",
         name: "cell-too-long",
@@ -89,8 +92,13 @@ impl Rule for CellTooLong {
                 .parsed
                 .as_ref()
                 .is_some_and(|p| !p.errors().is_empty())
-                || matches!(parsed.syntax, CellSyntax::ParserFailure(_))
+                || matches!(
+                    parsed.syntax,
+                    CellSyntax::ParserFailure(_) | CellSyntax::Lexical(_)
+                )
             {
+                // Python 2 cells of a Python 2 notebook are read for their names only: the rules
+                // that need their statements do not check them.
                 continue;
             }
             let starts = code_line_starts(
@@ -103,9 +111,10 @@ impl Rule for CellTooLong {
                 continue;
             }
             // One function or class is as long as it is wherever it lives: a cell cannot split
-            // it, and its length is not the cell's doing.
+            // it, and its length is not the cell's doing. A few definitions together are
+            // organised code; many (more than twice the limit) are a module pasted in a cell.
             let definitions = definitions_only(parsed.module());
-            if definitions == Some(1) {
+            if definitions == Some(1) || (definitions.is_some() && lines <= 2 * limit) {
                 continue;
             }
             let mut diagnostic = Diagnostic::new(
