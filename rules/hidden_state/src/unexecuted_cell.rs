@@ -8,8 +8,10 @@ declare_rule! {
     /// where cells above and below it were run. A cell of blank lines and comments only (under
     /// a cell magic's line, or not) is not reported: running it would do nothing. A cell with
     /// saved outputs but no count ran in an earlier session, and its message says so. When
-    /// more code cells of that span never ran than ran, the counts are strays of a few cells
-    /// run by hand: one finding says so, with the other cells as related locations. It reads
+    /// more code cells of that span never ran than ran (or, in the whole notebook, more than
+    /// twice as many), the counts are strays of a few cells run by hand: one finding says so,
+    /// with the other cells as related locations. A last count below an earlier one, on a
+    /// cell without outputs, is such a stray too, and does not stretch the span. It reads
     /// counts only, so it runs on notebooks of every kernel.
     ///
     /// ## Why is this bad?
@@ -49,7 +51,22 @@ declare_rule! {
 
 impl Rule for UnexecutedCell {
     fn check_notebook(&self, checker: &Checker<'_>) {
-        let executed = executed_cells(checker.notebook);
+        let mut executed = executed_cells(checker.notebook);
+        // A last count below one above it, on a cell with no outputs, is a stray left from an
+        // earlier session: the run that saved the counts above ended before the cells
+        // between, which it did not skip.
+        while let [.., (_, highest_above), (stray, count)] = executed[..] {
+            let highest = executed[..executed.len() - 1]
+                .iter()
+                .map(|&(_, c)| c)
+                .max()
+                .unwrap_or(highest_above);
+            if count < highest && checker.notebook.cells[stray].outputs.is_empty() {
+                executed.pop();
+            } else {
+                break;
+            }
+        }
         let (Some(&(first, _)), Some(&(last, _))) = (executed.first(), executed.last()) else {
             return;
         };
@@ -59,19 +76,26 @@ impl Rule for UnexecutedCell {
                 cell.is_code() && cell.execution_count.is_none() && !runs_nothing(&cell.source)
             })
             .collect();
-        // Most of the span never ran: the counts are strays of a few cells run by hand, not a
-        // run of the notebook that skipped some. One finding says so.
-        if skipped.len() > executed.len() {
+        // Most of the span, or of the notebook, never ran: the counts are strays of a few cells
+        // run by hand, not a run of the notebook that skipped some. One finding says so.
+        let never_run = checker
+            .notebook
+            .cells
+            .iter()
+            .filter(|c| c.is_code() && c.execution_count.is_none() && !runs_nothing(&c.source))
+            .count();
+        if skipped.len() > executed.len() || never_run > 2 * executed.len() {
             let mut diagnostic = Diagnostic::new(
                 &Self::META,
                 checker.cell_span(skipped[0]),
                 format!(
-                    "{} of the {} code cells between cell {} and cell {} were never run: the saved \
+                    "{} of the {} code cells between cell {} and cell {} {} never run: the saved \
                      counts come from running a few cells, not the notebook",
                     skipped.len(),
                     skipped.len() + executed.len(),
                     first + 1,
-                    last + 1
+                    last + 1,
+                    if skipped.len() == 1 { "was" } else { "were" },
                 ),
             )
             .with_help(
