@@ -84,6 +84,9 @@ impl Rule for UnexecutedCell {
             .iter()
             .filter(|c| c.is_code() && c.execution_count.is_none() && !runs_nothing(&c.source))
             .count();
+        if skipped.is_empty() {
+            return;
+        }
         if skipped.len() > executed.len() || never_run > 2 * executed.len() {
             let mut diagnostic = Diagnostic::new(
                 &Self::META,
