@@ -12,8 +12,9 @@ declare_rule! {
     /// a statement) do not count, and the lines a multi-line string continues on (an SQL
     /// query) belong to the line it starts on. A cell Python cannot read (NB002 reports it) is
     /// not measured, nor is a Python 2 cell of a Python 2 notebook (read for its names only),
-    /// a cell that only defines one function or class (with its imports: a cell cannot split
-    /// it), or a cell of definitions only with at most twice `max-lines` lines of code.
+    /// a cell of one definition or assignment, imports aside (a function, a class, a data
+    /// literal: a cell cannot split it), or a cell of definitions (with imports and at most 10 lines of setup
+    /// such as `plt.rc(...)`) with at most twice `max-lines` lines of code.
     ///
     /// ## Why is this bad?
     /// A cell of two hundred lines is a script pasted into a notebook: its intermediate results
@@ -113,8 +114,11 @@ impl Rule for CellTooLong {
             // One function or class is as long as it is wherever it lives: a cell cannot split
             // it, and its length is not the cell's doing. A few definitions together are
             // organised code; many (more than twice the limit) are a module pasted in a cell.
-            let definitions = definitions_only(parsed.module());
-            if definitions == Some(1) || (definitions.is_some() && lines <= 2 * limit) {
+            let definitions = definitions_only(parsed.module(), &starts);
+            if single_statement(parsed.module())
+                || definitions == Some(1)
+                || (definitions.is_some() && lines <= 2 * limit)
+            {
                 continue;
             }
             let mut diagnostic = Diagnostic::new(
@@ -141,21 +145,50 @@ impl Rule for CellTooLong {
 
 /// How many functions and classes a cell defines, when that is all it does (with the imports
 /// they need and docstrings).
-fn definitions_only(module: Option<&ModModule>) -> Option<usize> {
+fn definitions_only(module: Option<&ModModule>, code_lines: &[usize]) -> Option<usize> {
     let m = module?;
-    let count = m
+    let is_preamble = |s: &Stmt| {
+        matches!(s, Stmt::Import(_) | Stmt::ImportFrom(_))
+            || matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr())
+    };
+    let is_definition = |s: &Stmt| s.is_function_def_stmt() || s.is_class_def_stmt();
+    let count = m.body.iter().filter(|s| is_definition(s)).count();
+    // Setup around the definitions (`plt.rc(...)`, `FONT_DIR = ...`), when it is short: the
+    // cell is still its definitions.
+    let setup: usize = m
         .body
         .iter()
-        .filter(|s| s.is_function_def_stmt() || s.is_class_def_stmt())
-        .count();
-    (count > 0
-        && m.body.iter().all(|s| {
-            matches!(
-                s,
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::Import(_) | Stmt::ImportFrom(_)
-            ) || matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr())
-        }))
-    .then_some(count)
+        .filter(|s| !is_definition(s) && !is_preamble(s))
+        .map(|s| {
+            code_lines.partition_point(|&l| l < s.end().to_usize())
+                - code_lines.partition_point(|&l| l < s.start().to_usize())
+        })
+        .sum();
+    (count > 0 && setup <= MAX_SETUP_LINES).then_some(count)
+}
+
+/// Lines of code besides imports and definitions a cell of definitions may have.
+const MAX_SETUP_LINES: usize = 10;
+
+/// Whether the cell is one definition or one assignment (imports and docstrings aside): a
+/// function, a class, a data literal. The fix cannot split it, and its length is the
+/// statement's. (One long loop is still a cell doing many things.)
+fn single_statement(module: Option<&ModModule>) -> bool {
+    module.is_some_and(|m| {
+        let mut rest = m.body.iter().filter(|s| {
+            !matches!(s, Stmt::Import(_) | Stmt::ImportFrom(_))
+                && !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr())
+        });
+        matches!(
+            (rest.next(), rest.next()),
+            (
+                Some(
+                    Stmt::FunctionDef(_) | Stmt::ClassDef(_) | Stmt::Assign(_) | Stmt::AnnAssign(_)
+                ),
+                None
+            )
+        )
+    })
 }
 
 /// Splits a Python cell at top-level statements into pieces of at most `limit` lines of code.
