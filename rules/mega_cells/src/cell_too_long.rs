@@ -9,8 +9,8 @@ declare_rule! {
     /// ## What it does
     /// Reports a code cell with more than `max-lines` (40) lines of code: lines on which a
     /// Python token starts. Blank lines, comments and docstrings (a string standing alone as
-    /// a statement) do not count, and the lines a multi-line string continues on (an SQL
-    /// query) belong to the line it starts on. A cell Python cannot read (NB002 reports it) is
+    /// a statement) do not count, and the lines a multi-line string (an SQL query) or a data
+    /// literal (a dict or list of constants) continues on belong to the line it starts on. A cell Python cannot read (NB002 reports it) is
     /// not measured, nor is a Python 2 cell of a Python 2 notebook (read for its names only),
     /// a cell of one definition or assignment, imports aside (a function, a class, a data
     /// literal: a cell cannot split it), or a cell of definitions (with imports and at most 10 lines of setup
