@@ -124,14 +124,21 @@ impl Rule for CellTooLong {
             let mut diagnostic = Diagnostic::new(
                 &Self::META,
                 checker.cell_span(index),
-                format!(
-                    "cell {} has {lines} lines of code (limit {limit})",
-                    index + 1
-                ),
+                match definitions {
+                    Some(_) => format!(
+                        "cell {} has {lines} lines of code (limit {} for a cell of definitions)",
+                        index + 1,
+                        2 * limit
+                    ),
+                    None => format!(
+                        "cell {} has {lines} lines of code (limit {limit})",
+                        index + 1
+                    ),
+                },
             )
             .with_help(if definitions.is_some() {
                 // The code is already in functions: splitting the cell would not shorten them.
-                "split the functions into smaller ones, or move them into a module the notebook imports"
+                "move the definitions into a module the notebook imports, or into a few cells"
             } else {
                 "split it into cells that each do one step, or move the code into functions"
             });
