@@ -128,7 +128,11 @@ fn constant_entry(
         && target.range().contains_range(at)
         && constant
         && !reads(&assign.value))
-    .then(|| source[target.slice.range()].to_string())
+    .then(|| match &*target.slice {
+        // By value: `d['a']` and `d["a"]` store the same entry.
+        Expr::StringLiteral(string) => format!("{:?}", string.value.to_str()),
+        slice => source[slice.range()].to_string(),
+    })
 }
 
 impl Rule for CrossCellMutation {

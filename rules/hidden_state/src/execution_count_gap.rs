@@ -68,13 +68,20 @@ impl Rule for ExecutionCountGap {
         let saved: std::collections::HashSet<i64> = executed.iter().map(|&(_, c)| c).collect();
         for pair in executed.windows(2) {
             let ((above, above_count), (cell, count)) = (pair[0], pair[1]);
-            let gap = count - above_count;
-            if gap <= max_gap {
+            // In i128: counts are any i64 a file holds, and their difference may not fit.
+            let gap = i128::from(count) - i128::from(above_count);
+            if gap <= i128::from(max_gap) {
                 continue;
             }
-            let missing = (above_count + 1..count)
-                .filter(|c| !saved.contains(c))
+            // The counts in between, less those other cells hold: counted from the saved
+            // counts, never by stepping through a gap that may be 10^13 wide.
+            let held = saved
+                .iter()
+                .filter(|&&c| c > above_count && c < count)
                 .count();
+            let missing = usize::try_from(gap - 1)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(held);
             if missing == 0 || i64::try_from(missing).unwrap_or(i64::MAX) < max_gap {
                 continue;
             }

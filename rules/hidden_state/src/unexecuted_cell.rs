@@ -8,8 +8,8 @@ declare_rule! {
     /// where cells above and below it were run. A cell of blank lines and comments only (under
     /// a cell magic's line, or not) is not reported: running it would do nothing. A cell with
     /// saved outputs but no count ran in an earlier session, and its message says so. When
-    /// more code cells of that span never ran than ran (or, in the whole notebook, more than
-    /// twice as many), the counts are strays of a few cells run by hand: one finding says so,
+    /// more code cells of that span never ran than ran (or at most three cells ran, and the
+    /// notebook has more than twice as many that never did), the counts are strays of a few cells run by hand: one finding says so,
     /// with the other cells as related locations. A last count below an earlier one, on a
     /// cell without outputs, is such a stray too, and does not stretch the span. It reads
     /// counts only, so it runs on notebooks of every kernel.
@@ -87,7 +87,10 @@ impl Rule for UnexecutedCell {
         if skipped.is_empty() {
             return;
         }
-        if skipped.len() > executed.len() || never_run > 2 * executed.len() {
+        // "A few": a notebook where ten cells ran and the rest never did was run in part,
+        // and the cells its run skipped are worth a finding each.
+        let few = executed.len() <= 3 && never_run > 2 * executed.len();
+        if skipped.len() > executed.len() || few {
             let mut diagnostic = Diagnostic::new(
                 &Self::META,
                 checker.cell_span(skipped[0]),

@@ -71,13 +71,17 @@ impl Rule for ImportNotAtTop {
         };
         let options = checker.options::<ImportScatterOptions>();
         let imports = top_level_imports(checker);
-        let repeated = crate::duplicate_import::duplicates(&imports, &crate::sessions(checker));
+        let sessions = crate::sessions(checker);
+        let repeated = crate::duplicate_import::duplicates(&imports, &sessions);
         let late: Vec<&ImportStmt> = imports
             .iter()
             .zip(&repeated)
             .filter(|(_, repeated)| !**repeated)
             .map(|(i, _)| i)
             .filter(|i| i.cell >= block.end && !i.is_future())
+            // After a kernel restart an import is the new session's own: moving it up into the
+            // import cell would leave the restarted kernel without it.
+            .filter(|i| sessions[i.cell] == sessions[block.start.min(sessions.len() - 1)])
             .filter(|i| {
                 let module = i.module().trim_start_matches('.');
                 !options.allow_late.iter().any(|m| {

@@ -125,13 +125,17 @@ pub(crate) fn sessions(checker: &Checker<'_>) -> Vec<usize> {
                 restart_above = false;
             }
             ran_above |= cell.execution_count.is_some();
-            restart_above = [
-                "do_shutdown(True)",
-                "do_shutdown(restart=True)",
-                "os._exit(",
-            ]
-            .iter()
-            .any(|call| cell.source.contains(call));
+            // In code, not in a comment (`# if stuck: os._exit(0)`).
+            restart_above = cell.source.lines().any(|line| {
+                let code = line.split('#').next().unwrap_or_default();
+                [
+                    "do_shutdown(True)",
+                    "do_shutdown(restart=True)",
+                    "os._exit(",
+                ]
+                .iter()
+                .any(|call| code.contains(call))
+            });
             session
         })
         .collect()

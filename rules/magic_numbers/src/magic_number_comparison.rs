@@ -18,7 +18,7 @@ declare_rule! {
     /// (`sys.version_info >= (3, 8)`, `tf.__version__`), HTTP status codes compared with a
     /// response's status (`r.status_code == 404`), membership tests (`if 8 in edges`), and
     /// comparisons of two literals, days of the week (`df.index.weekday < 5`), missing-value
-    /// codes of all nines (`df.wdsp != 999.9`), a number that also divides on the same line
+    /// codes of all nines compared for equality, or negative (`df.wdsp != 999.9`, `df.t > -9999`), a number that also divides on the same line
     /// (`i < 10` next to `i % 10`), assertions (`assert loss < 0.001` checks a result, it
     /// does not decide one), and comparisons whose value is only shown: a statement that is
     /// a bare expression (`data[data > 0.3]`) or only computes something to look at
@@ -121,7 +121,9 @@ impl AstRule for MagicNumberComparison {
                 if is_allowed(options, value)
                     || number(other).is_some()
                     || is_excused(other, value)
-                    || is_sentinel(text)
+                    // `!= 999.9`, or `> -9999`: what lies beyond a negative code is data.
+                    || ((matches!(op, CmpOp::Eq | CmpOp::NotEq) || text.starts_with('-'))
+                        && is_sentinel(text))
                     || is_modulus_nearby(source, range, text)
                 {
                     continue;
@@ -171,7 +173,6 @@ const SHOWING: &[&str] = &[
     "count_nonzero",
     "nonzero",
     "argwhere",
-    "where",
     "mean",
     "len",
     "head",
@@ -196,7 +197,14 @@ fn only_shows(expr: &Expr) -> bool {
         Expr::Attribute(attribute) => (attribute.attr.as_str(), only_shows(&attribute.value)),
         _ => return false,
     };
+    // `df.where(df.a > 3, 0, inplace=True)` changes the frame.
+    let inplace = call
+        .arguments
+        .keywords
+        .iter()
+        .any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "inplace"));
     SHOWING.contains(&name)
+        && !inplace
         && receiver_shows
         && call
             .arguments
@@ -243,6 +251,14 @@ fn is_excused(other: &Expr, value: f64) -> bool {
         }
         Expr::Call(call) => match &*call.func {
             Expr::Name(name) => name.id.as_str() == "len",
+            // `d.weekday() < 5`, `d.isoweekday() <= 5`.
+            Expr::Attribute(attribute)
+                if matches!(attribute.attr.as_str(), "weekday" | "isoweekday")
+                    && value.fract() == 0.0
+                    && (0.0..=7.0).contains(&value) =>
+            {
+                true
+            }
             Expr::Attribute(attribute) => is_excused(&attribute.value, value),
             _ => false,
         },
@@ -269,24 +285,27 @@ fn is_excused(other: &Expr, value: f64) -> bool {
 /// A missing-value code of a data format: all nines (`999`, `-9999`, `999.9`).
 fn is_sentinel(text: &str) -> bool {
     let digits = text.trim_start_matches('-');
-    digits.bytes().filter(|&b| b == b'9').count() >= 3
-        && digits.bytes().all(|b| b == b'9' || b == b'.')
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    whole.len() >= 3
+        && whole.bytes().all(|b| b == b'9')
+        && (fraction.bytes().all(|b| b == b'9') || fraction.bytes().all(|b| b == b'0'))
 }
 
 /// Whether the number also divides on the same line (`i < 10` next to `i % 10`, the ten
 /// digits): a property of the numbering, not a threshold to tune.
 fn is_modulus_nearby(source: &str, at: TextRange, text: &str) -> bool {
     let start = source[..at.start().to_usize()]
-        .rfind('\n')
+        .rfind(['\n', '\r'])
         .map_or(0, |i| i + 1);
     let end = source[at.end().to_usize()..]
-        .find('\n')
+        .find(['\n', '\r'])
         .map_or(source.len(), |i| at.end().to_usize() + i);
     let line = &source[start..end];
     line.match_indices('%').any(|(i, _)| {
         let after = line[i + 1..].trim_start();
         after.starts_with(text)
-            && !after[text.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.')
+            && !after[text.len()..]
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_')
     })
 }
 

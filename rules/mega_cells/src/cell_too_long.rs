@@ -93,10 +93,8 @@ impl Rule for CellTooLong {
                 .parsed
                 .as_ref()
                 .is_some_and(|p| !p.errors().is_empty())
-                || matches!(
-                    parsed.syntax,
-                    CellSyntax::ParserFailure(_) | CellSyntax::Lexical(_)
-                )
+                || matches!(parsed.syntax, CellSyntax::ParserFailure(_))
+                || matches!(&parsed.syntax, CellSyntax::Lexical(why) if why.contains("Python 2"))
             {
                 // Python 2 cells of a Python 2 notebook are read for their names only: the rules
                 // that need their statements do not check them.
@@ -115,10 +113,7 @@ impl Rule for CellTooLong {
             // it, and its length is not the cell's doing. A few definitions together are
             // organised code; many (more than twice the limit) are a module pasted in a cell.
             let definitions = definitions_only(parsed.module(), &starts);
-            if single_statement(parsed.module())
-                || definitions == Some(1)
-                || (definitions.is_some() && lines <= 2 * limit)
-            {
+            if single_statement(parsed.module()) || (definitions.is_some() && lines <= 2 * limit) {
                 continue;
             }
             let mut diagnostic = Diagnostic::new(

@@ -95,6 +95,8 @@ pub(crate) fn code_line_starts(
             finder.visit_stmt(stmt);
         }
     }
+    // The visit order is not the source order (an assignment's value before its target).
+    data.sort_by_key(|d| d.start());
     let mut data = data.iter().peekable();
     let mut starts: Vec<usize> = Vec::new();
     for token in tokens {
@@ -120,11 +122,11 @@ pub(crate) fn code_line_starts(
         while data.next_if(|d| d.end().to_usize() <= at).is_some() {}
         // Inside a data literal, below its first line.
         if data.peek().is_some_and(|d| {
-            d.start().to_usize() < at && source[d.start().to_usize()..at].contains('\n')
+            d.start().to_usize() < at && source[d.start().to_usize()..at].contains(['\n', '\r'])
         }) {
             continue;
         }
-        let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = source[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
         if starts.last() != Some(&line_start) {
             starts.push(line_start);
         }

@@ -287,11 +287,15 @@ impl AstRule for UnseededRandomness {
                     && !numpy_seeded(checker)
                 {
                     // `frac=1` keeps every row: only their order changes.
+                    // (`replace=True` draws rows with repeats: a different set.)
                     let shuffles_only = call.arguments.keywords.iter().any(|k| {
                         k.arg.as_ref().is_some_and(|a| a.as_str() == "frac")
                             && matches!(&k.value, Expr::NumberLiteral(n)
                                 if matches!(&n.value, Number::Int(i) if i.as_u8() == Some(1))
                                     || matches!(&n.value, Number::Float(f) if *f == 1.0))
+                    }) && !call.arguments.keywords.iter().any(|k| {
+                        k.arg.as_ref().is_some_and(|a| a.as_str() == "replace")
+                            && !matches!(&k.value, Expr::BooleanLiteral(b) if !b.value)
                     });
                     report(
                         checker,
@@ -327,12 +331,13 @@ impl AstRule for UnseededRandomness {
             // entropy: the draws after them still change on every run.
             let fixed = gives_seed(call);
             checker.with_state(|seeded: &mut Seeded| {
-                let list = if fixed {
-                    &mut seeded.fixed
+                if fixed {
+                    seeded.fixed.extend(libraries.iter().copied());
                 } else {
-                    &mut seeded.from_entropy
-                };
-                list.extend(libraries.iter().copied());
+                    // A reseed from the operating system undoes an earlier fixed seed.
+                    seeded.fixed.retain(|l| !libraries.contains(l));
+                    seeded.from_entropy.extend(libraries.iter().copied());
+                }
             });
             return;
         }
