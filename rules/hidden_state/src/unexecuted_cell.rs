@@ -1,3 +1,4 @@
+use nblint_engine::nblint_notebook::Cell;
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule};
 
 use crate::executed_cells;
@@ -9,8 +10,8 @@ declare_rule! {
     /// a cell magic's line, or not) is not reported: running it would do nothing. A cell with
     /// saved outputs but no count ran in an earlier session, and its message says so. When
     /// more code cells of that span never ran than ran (or at most three cells ran, and the
-    /// notebook has more than twice as many that never did), the counts are strays of a few cells run by hand: one finding says so,
-    /// with the other cells as related locations. A last count below an earlier one, on a
+    /// notebook has more than twice as many that never did), the counts are strays of a few
+    /// cells run by hand: one finding says so, with the other cells as related locations. A last count below an earlier one, on a
     /// cell without outputs, is such a stray too, and does not stretch the span. It reads
     /// counts only, so it runs on notebooks of every kernel.
     ///
@@ -55,13 +56,19 @@ impl Rule for UnexecutedCell {
         // A last count below one above it, on a cell with no outputs, is a stray left from an
         // earlier session: the run that saved the counts above ended before the cells
         // between, which it did not skip.
-        while let [.., (_, highest_above), (stray, count)] = executed[..] {
-            let highest = executed[..executed.len() - 1]
-                .iter()
-                .map(|&(_, c)| c)
-                .max()
-                .unwrap_or(highest_above);
-            if count < highest && checker.notebook.cells[stray].outputs.is_empty() {
+        // The highest count above each executed cell, so that popping strays stays linear.
+        let highest_above: Vec<i64> = executed
+            .iter()
+            .scan(i64::MIN, |highest, &(_, count)| {
+                let above = *highest;
+                *highest = (*highest).max(count);
+                Some(above)
+            })
+            .collect();
+        while let Some(&(stray, count)) = executed.last() {
+            if count < highest_above[executed.len() - 1]
+                && checker.notebook.cells[stray].outputs.is_empty()
+            {
                 executed.pop();
             } else {
                 break;
@@ -70,23 +77,19 @@ impl Rule for UnexecutedCell {
         let (Some(&(first, _)), Some(&(last, _))) = (executed.first(), executed.last()) else {
             return;
         };
+        let cells = &checker.notebook.cells;
+        let never_ran = |cell: &Cell| {
+            cell.is_code() && cell.execution_count.is_none() && !runs_nothing(&cell.source)
+        };
         let skipped: Vec<usize> = (first + 1..last)
-            .filter(|&index| {
-                let cell = &checker.notebook.cells[index];
-                cell.is_code() && cell.execution_count.is_none() && !runs_nothing(&cell.source)
-            })
+            .filter(|&index| never_ran(&cells[index]))
             .collect();
-        // Most of the span, or of the notebook, never ran: the counts are strays of a few cells
-        // run by hand, not a run of the notebook that skipped some. One finding says so.
-        let never_run = checker
-            .notebook
-            .cells
-            .iter()
-            .filter(|c| c.is_code() && c.execution_count.is_none() && !runs_nothing(&c.source))
-            .count();
         if skipped.is_empty() {
             return;
         }
+        // Most of the span, or of the notebook, never ran: the counts are strays of a few cells
+        // run by hand, not a run of the notebook that skipped some. One finding says so.
+        let never_run = cells.iter().filter(|c| never_ran(c)).count();
         // "A few": a notebook where ten cells ran and the rest never did was run in part,
         // and the cells its run skipped are worth a finding each.
         let few = executed.len() <= 3 && never_run > 2 * executed.len();

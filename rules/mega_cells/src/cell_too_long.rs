@@ -113,25 +113,26 @@ impl Rule for CellTooLong {
             // it, and its length is not the cell's doing. A few definitions together are
             // organised code; many (more than twice the limit) are a module pasted in a cell.
             let definitions = definitions_only(parsed.module(), &starts);
-            if single_statement(parsed.module()) || (definitions.is_some() && lines <= 2 * limit) {
+            if single_statement(parsed.module()) || (definitions && lines <= 2 * limit) {
                 continue;
             }
             let mut diagnostic = Diagnostic::new(
                 &Self::META,
                 checker.cell_span(index),
-                match definitions {
-                    Some(_) => format!(
+                if definitions {
+                    format!(
                         "cell {} has {lines} lines of code (limit {} for a cell of definitions)",
                         index + 1,
                         2 * limit
-                    ),
-                    None => format!(
+                    )
+                } else {
+                    format!(
                         "cell {} has {lines} lines of code (limit {limit})",
                         index + 1
-                    ),
+                    )
                 },
             )
-            .with_help(if definitions.is_some() {
+            .with_help(if definitions {
                 // The code is already in functions: splitting the cell would not shorten them.
                 "move the definitions into a module the notebook imports, or into a few cells"
             } else {
@@ -145,28 +146,33 @@ impl Rule for CellTooLong {
     }
 }
 
-/// How many functions and classes a cell defines, when that is all it does (with the imports
-/// they need and docstrings).
-fn definitions_only(module: Option<&ModModule>, code_lines: &[usize]) -> Option<usize> {
-    let m = module?;
-    let is_preamble = |s: &Stmt| {
-        matches!(s, Stmt::Import(_) | Stmt::ImportFrom(_))
-            || matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr())
+/// Whether a cell is functions and classes (with the imports they need, docstrings, and a
+/// few lines of setup).
+fn definitions_only(module: Option<&ModModule>, code_lines: &[usize]) -> bool {
+    let Some(m) = module else {
+        return false;
     };
     let is_definition = |s: &Stmt| s.is_function_def_stmt() || s.is_class_def_stmt();
-    let count = m.body.iter().filter(|s| is_definition(s)).count();
     // Setup around the definitions (`plt.rc(...)`, `FONT_DIR = ...`), when it is short: the
     // cell is still its definitions.
     let setup: usize = m
         .body
         .iter()
         .filter(|s| !is_definition(s) && !is_preamble(s))
-        .map(|s| {
-            code_lines.partition_point(|&l| l < s.end().to_usize())
-                - code_lines.partition_point(|&l| l < s.start().to_usize())
-        })
+        .map(|s| lines_between(code_lines, s.start().to_usize(), s.end().to_usize()))
         .sum();
-    (count > 0 && setup <= MAX_SETUP_LINES).then_some(count)
+    m.body.iter().any(is_definition) && setup <= MAX_SETUP_LINES
+}
+
+/// An import or a docstring: what any cell may hold besides what it does.
+fn is_preamble(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Import(_) | Stmt::ImportFrom(_))
+        || matches!(stmt, Stmt::Expr(e) if e.value.is_string_literal_expr())
+}
+
+/// How many of the lines of code (their starts, in order) start in `from..to`.
+fn lines_between(code_lines: &[usize], from: usize, to: usize) -> usize {
+    code_lines.partition_point(|&l| l < to) - code_lines.partition_point(|&l| l < from)
 }
 
 /// Lines of code besides imports and definitions a cell of definitions may have.
@@ -177,10 +183,7 @@ const MAX_SETUP_LINES: usize = 10;
 /// statement's. (One long loop is still a cell doing many things.)
 fn single_statement(module: Option<&ModModule>) -> bool {
     module.is_some_and(|m| {
-        let mut rest = m.body.iter().filter(|s| {
-            !matches!(s, Stmt::Import(_) | Stmt::ImportFrom(_))
-                && !matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr())
-        });
+        let mut rest = m.body.iter().filter(|s| !is_preamble(s));
         matches!(
             (rest.next(), rest.next()),
             (
@@ -242,10 +245,7 @@ fn split_fix(
     let mut piece_start = 0;
     for window in 0..starts.len() {
         let end = starts.get(window + 1).copied().unwrap_or(source.len());
-        let lines_in = |from: usize, to: usize| {
-            code_lines.partition_point(|&l| l < to) - code_lines.partition_point(|&l| l < from)
-        };
-        if lines_in(piece_start, end) > limit && starts[window] > piece_start {
+        if lines_between(code_lines, piece_start, end) > limit && starts[window] > piece_start {
             splits.push(starts[window]);
             piece_start = starts[window];
         }
