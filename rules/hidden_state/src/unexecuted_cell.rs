@@ -11,9 +11,10 @@ declare_rule! {
     /// saved outputs but no count ran in an earlier session, and its message says so. When
     /// more code cells of that span never ran than ran (or at most three cells ran, and the
     /// notebook has more than twice as many that never did), the counts are strays of a few
-    /// cells run by hand: one finding says so, with the other cells as related locations. A last count below an earlier one, on a
-    /// cell without outputs, is such a stray too, and does not stretch the span. It reads
-    /// counts only, so it runs on notebooks of every kernel.
+    /// cells run by hand: one finding says so, with the other cells as related locations. A
+    /// last count below an earlier one, on a cell without outputs, is such a stray too, and
+    /// does not stretch the span. It reads counts only, so it runs on notebooks of every
+    /// kernel.
     ///
     /// ## Why is this bad?
     /// The saved results come from a run that skipped this cell. Either the cell is not needed,
