@@ -23,8 +23,11 @@ declare_rule! {
     /// (`sys.path.append(...)`) are not counted, nor is a cell whose only changes store
     /// entries under constant keys no other cell writes, from values that do not read the
     /// variable (`histories["small"] = fit(small_model)`): run in any order, or again, such
-    /// cells leave the same value. One finding at the definition, with a
-    /// related location at the first change in each later cell.
+    /// cells leave the same value. Nor is a cell that ends by showing a value (`a`,
+    /// `print(a)`) and changes a variable built from literals alone (`a = np.array([1, 5, 3])`,
+    /// not `pd.read_csv("sales.csv")`): a tutorial showing what each operation does. One
+    /// finding at the definition, with a related location at the first change in each later
+    /// cell.
     ///
     /// ## Why is this bad?
     /// The value a cell sees depends on which of those cells ran, how often and in what
@@ -67,6 +70,8 @@ declare_rule! {
 struct Chain {
     cell: usize,
     range: TextRange,
+    /// The definition builds the value from literals alone (`a = np.arange(10)`).
+    literal: bool,
     changes: Vec<Change>,
 }
 
@@ -77,13 +82,21 @@ struct Change {
     range: TextRange,
     message: String,
     entries: Option<Vec<String>>,
+    /// The cell ends by showing a value (`a`, `print(a)`, `display(b)`).
+    shown: bool,
 }
 
 impl Chain {
     /// The cells whose changes depend on the order cells run in: all but those that only
     /// store entries under keys no other cell writes.
+    /// A cell that changes a value built from literals and then shows a value is a
+    /// demonstration of the change (a tutorial's `a[0] = 5` then `a`), not a stage of a
+    /// pipeline.
     fn ordered(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|change| {
+            if self.literal && change.shown {
+                return false;
+            }
             let Some(keys) = &change.entries else {
                 return true;
             };
@@ -106,9 +119,7 @@ fn constant_entry(
     name: &str,
     at: TextRange,
 ) -> Option<String> {
-    let body = &module?.body;
-    let index = body.partition_point(|stmt| stmt.end() < at.start());
-    let Stmt::Assign(assign) = body.get(index)? else {
+    let Stmt::Assign(assign) = statement_at(module, at)? else {
         return None;
     };
     let [Expr::Subscript(target)] = assign.targets.as_slice() else {
@@ -135,6 +146,103 @@ fn constant_entry(
     })
 }
 
+/// The top-level statement of `module` that holds `at`.
+fn statement_at(module: Option<&ModModule>, at: TextRange) -> Option<&Stmt> {
+    let body = &module?.body;
+    let index = body.partition_point(|stmt| stmt.end() < at.start());
+    body.get(index)
+        .filter(|stmt| stmt.range().contains_range(at))
+}
+
+/// Whether the binding at `at` is a top-level `name = value` whose value is built from literals
+/// alone, with some number or container among the data it is given: `[1, [2, 3]]`,
+/// `np.arange(12).reshape(3, 4)`, `pd.DataFrame({"a": [1, 2]})`. A call given only strings
+/// (`pd.read_csv("sales.csv")`) or nothing (`load()`) reads data from elsewhere.
+fn literal_definition(module: Option<&ModModule>, at: TextRange) -> bool {
+    let value = match statement_at(module, at) {
+        Some(Stmt::Assign(assign)) if assign.targets.len() == 1 => &assign.value,
+        Some(Stmt::AnnAssign(assign)) => match &assign.value {
+            Some(value) => value,
+            None => return false,
+        },
+        _ => return false,
+    };
+    literal_data(value) == Some(true)
+}
+
+/// `None` when `expr` is not built from literals alone; otherwise whether its data holds a
+/// number or a container (positional arguments only: `nrows=100` does not make a read
+/// literal).
+fn literal_data(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::NumberLiteral(_) => Some(true),
+        Expr::StringLiteral(_)
+        | Expr::BytesLiteral(_)
+        | Expr::BooleanLiteral(_)
+        | Expr::NoneLiteral(_)
+        | Expr::EllipsisLiteral(_) => Some(false),
+        Expr::List(list) => all_literal(&list.elts).map(|_| true),
+        Expr::Tuple(tuple) => all_literal(&tuple.elts).map(|_| true),
+        Expr::Set(set) => all_literal(&set.elts).map(|_| true),
+        Expr::Dict(dict) => {
+            for item in &dict.items {
+                if let Some(key) = &item.key {
+                    literal_data(key)?;
+                }
+                literal_data(&item.value)?;
+            }
+            Some(true)
+        }
+        Expr::UnaryOp(unary) => literal_data(&unary.operand),
+        Expr::Call(call) => {
+            // The callee: a dotted name (`np.array`) or a method of literal data
+            // (`np.arange(12).reshape`).
+            let mut callee = &*call.func;
+            let mut data = false;
+            while let Expr::Attribute(attribute) = callee {
+                callee = &attribute.value;
+            }
+            match callee {
+                Expr::Name(_) => {}
+                Expr::Call(_) => data |= literal_data(callee)?,
+                _ => return None,
+            }
+            if call.arguments.args.is_empty() && !data {
+                return None;
+            }
+            data |= all_literal(&call.arguments.args)?;
+            for keyword in &call.arguments.keywords {
+                literal_data(&keyword.value)?;
+            }
+            data.then_some(true)
+        }
+        _ => None,
+    }
+}
+
+/// `None` unless every expression is literal data; otherwise whether any holds data.
+fn all_literal(exprs: &[Expr]) -> Option<bool> {
+    let mut data = false;
+    for expr in exprs {
+        data |= literal_data(expr)?;
+    }
+    Some(data)
+}
+
+/// Whether the cell ends by showing a value: a bare expression (`a`, `a_slice`, `a[2:5]`) or a
+/// `print(...)` / `display(...)`, not a call that may itself change something (`a.sort()`).
+fn shows(module: Option<&ModModule>) -> bool {
+    let Some(Stmt::Expr(last)) = module.and_then(|module| module.body.last()) else {
+        return false;
+    };
+    match &*last.value {
+        Expr::Call(call) => {
+            matches!(&*call.func, Expr::Name(f) if matches!(f.id.as_str(), "print" | "display"))
+        }
+        _ => true,
+    }
+}
+
 impl Rule for CrossCellMutation {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let limit = checker.options::<HiddenStateOptions>().max_mutating_cells;
@@ -154,6 +262,10 @@ impl Rule for CrossCellMutation {
                             Chain {
                                 cell,
                                 range: event.range,
+                                literal: literal_definition(
+                                    checker.cells[cell].module(),
+                                    event.range,
+                                ),
                                 changes: Vec::new(),
                             },
                         );
@@ -206,6 +318,7 @@ impl Rule for CrossCellMutation {
                         range: event.range,
                         message: change,
                         entries: entry.map(|key| vec![key]),
+                        shown: chain.literal && shows(checker.cells[cell].module()),
                     }),
                 }
             }
