@@ -37,8 +37,12 @@ declare_options! {
         max_lines: Count = "40", key = "max-lines", rules = ["NB601"];
         /// The most top-level statements a cell may have.
         max_statements: Count = "15", key = "max-statements", rules = ["NB602"];
-        /// The most code cells a notebook may have.
+        /// The most code cells a notebook may have (with more than `max-notebook-lines` lines
+        /// of code).
         max_code_cells: Count = "50", key = "max-code-cells", rules = ["NB603"];
+        /// The most lines of code a notebook may have (with more than `max-code-cells` code
+        /// cells; blank lines and comments do not count).
+        max_notebook_lines: Count = "500", key = "max-notebook-lines", rules = ["NB603"];
     }
 }
 

@@ -1,11 +1,14 @@
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule};
 
-use crate::MegaCellsOptions;
+use crate::{is_code_line, MegaCellsOptions};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a notebook with more than `max-code-cells` (50) code cells, at the first code
-    /// cell past the limit.
+    /// Reports a notebook with more than `max-code-cells` (50) code cells and more than
+    /// `max-notebook-lines` (500) lines of code in all, at the first code cell past the limit.
+    /// Blank cells, blank lines and comments do not count. Both limits must be passed: a
+    /// reference of one-line examples (`x[0]`, `x[1:3]`, ... over a hundred cells) is long in
+    /// cells but short in code, and one cell per step is what NB601 asks for.
     ///
     /// ## Why is this bad?
     /// A notebook of a hundred cells is several notebooks, or a program that belongs in
@@ -13,10 +16,12 @@ declare_rule! {
     /// last, and nobody reads it to the end.
     ///
     /// ## Example
-    /// A notebook that explores, trains and reports, shown here with the limit lowered to 2:
+    /// A notebook that explores, trains and reports, shown here with the limits lowered to 2
+    /// cells and 2 lines:
     /// ```toml
     /// [mega-cells]
     /// max-code-cells = 2
+    /// max-notebook-lines = 2
     /// ```
     /// ```python
     /// df = pd.read_csv("sales.csv")
@@ -32,6 +37,7 @@ declare_rule! {
     /// ```toml
     /// [mega-cells]
     /// max-code-cells = 2
+    /// max-notebook-lines = 2
     /// ```
     /// ```python
     /// model = train(pd.read_csv("sales.csv"))
@@ -51,7 +57,8 @@ declare_rule! {
 
 impl Rule for NotebookTooLong {
     fn check_notebook(&self, checker: &Checker<'_>) {
-        let limit = checker.options::<MegaCellsOptions>().max_code_cells;
+        let options = checker.options::<MegaCellsOptions>();
+        let limit = options.max_code_cells;
         let code: Vec<usize> = checker
             .notebook
             .cells
@@ -63,13 +70,28 @@ impl Rule for NotebookTooLong {
         if code.len() <= limit {
             return;
         }
+        let lines: usize = code
+            .iter()
+            .map(|&i| {
+                checker.notebook.cells[i]
+                    .source
+                    .lines()
+                    .filter(|line| is_code_line(line))
+                    .count()
+            })
+            .sum();
+        let max_lines = options.max_notebook_lines;
+        if lines <= max_lines {
+            return;
+        }
         let first = code[limit];
         checker.report(
             Diagnostic::new(
                 &Self::META,
                 checker.cell_span(first),
                 format!(
-                    "the notebook has {} code cells (limit {limit}); this is code cell {}",
+                    "the notebook has {} code cells and {lines} lines of code (limits {limit} and \
+                     {max_lines}); this is code cell {}",
                     code.len(),
                     limit + 1
                 ),
