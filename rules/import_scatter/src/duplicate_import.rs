@@ -13,7 +13,9 @@ declare_rule! {
     /// cell 9. A different alias (`import numpy` after `import numpy as np`) is a different
     /// binding and is not reported, nor is an import after the kernel restarts (a cell that
     /// restarts it, such as `app.kernel.do_shutdown(True)`, or a saved execution count that
-    /// starts again from 1): the restarted kernel has only that import.
+    /// starts again from 1): the restarted kernel has only that import. Nor is an import in
+    /// the cell that restarts the kernel (`import os` over `os._exit(0)`): the restart
+    /// snippet stands alone on purpose, and what it imports dies with the session.
     ///
     /// ## Why is this bad?
     /// Repeated imports are noise that hides which cell sets the notebook up, and they are
@@ -88,7 +90,14 @@ impl Rule for DuplicateImport {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let imports = top_level_imports(checker);
         let sessions = crate::sessions(checker);
-        let repeated = duplicates(&imports, &sessions);
+        let mut repeated = duplicates(&imports, &sessions);
+        // The cell that restarts the kernel imports what the restart needs (`import os` for
+        // `os._exit(0)`), in a session about to end: its copies stand alone on purpose.
+        for (import, repeated) in imports.iter().zip(&mut repeated) {
+            if *repeated && crate::restarts_kernel(&checker.notebook.cells[import.cell].source) {
+                *repeated = false;
+            }
+        }
         let first_of = first_imports(&imports, &sessions);
         // The repeated imports of each cell: a cell's fix removes them all at once.
         let mut copies_in: Map<usize, Vec<&Stmt>> = Map::default();

@@ -125,20 +125,25 @@ pub(crate) fn sessions(checker: &Checker<'_>) -> Vec<usize> {
                 restart_above = false;
             }
             ran_above |= cell.execution_count.is_some();
-            // In code, not in a comment (`# if stuck: os._exit(0)`).
-            restart_above = cell.source.lines().any(|line| {
-                let code = line.split('#').next().unwrap_or_default();
-                [
-                    "do_shutdown(True)",
-                    "do_shutdown(restart=True)",
-                    "os._exit(",
-                ]
-                .iter()
-                .any(|call| code.contains(call))
-            });
+            restart_above = restarts_kernel(&cell.source);
             session
         })
         .collect()
+}
+
+/// Whether a cell's code restarts the kernel: `app.kernel.do_shutdown(True)`, Colab's
+/// `os._exit(0)`; in code, not in a comment (`# if stuck: os._exit(0)`).
+pub(crate) fn restarts_kernel(source: &str) -> bool {
+    source.lines().any(|line| {
+        let code = line.split('#').next().unwrap_or_default();
+        [
+            "do_shutdown(True)",
+            "do_shutdown(restart=True)",
+            "os._exit(",
+        ]
+        .iter()
+        .any(|call| code.contains(call))
+    })
 }
 
 pub(crate) fn top_level_imports<'a>(checker: &Checker<'a>) -> Vec<ImportStmt<'a>> {
