@@ -32,7 +32,7 @@ const PYTHON2_CELLS: [&str; 4] = [
     "import os\nprint 'starting'\ntotal = 0\n",
     "def show(x):\n    print x\n",
     "for i in range(3):\n    total += i\nprint total\nresult = total * 2\n",
-    "answer = # TODO: compute the answer\n",
+    "answer = (1 +\n",
 ];
 
 #[test]
@@ -46,10 +46,10 @@ fn python2_notebooks_are_read_not_reported_cell_by_cell() {
         let mut sources = PYTHON2_CELLS.to_vec();
         sources.push("print(result, show, unknown_name)\n");
         let (stdout, stderr) = check(&notebook(metadata.clone(), &sources), "NB002,NB104");
-        // The `# TODO` cell is a syntax error in Python 2 too; the `print x` cells are not.
+        // The unclosed bracket is a syntax error in Python 2 too; the `print x` cells are not.
         let nb002: Vec<&str> = stdout.lines().filter(|l| l.contains("NB002")).collect();
         assert_eq!(nb002.len(), 1, "{metadata}: {stdout}");
-        assert!(nb002[0].contains("cell 4:1:"), "{stdout}");
+        assert!(nb002[0].contains("cell 4:"), "{stdout}");
         // Names the Python 2 cells bind are known; what nothing binds is still reported.
         assert!(
             !stdout.contains("`result`") && !stdout.contains("`show`"),
@@ -76,11 +76,83 @@ fn python3_notebooks_report_python2_syntax() {
 }
 
 #[test]
-fn undeclared_notebooks_without_python2_syntax_stay_python3() {
-    let (stdout, stderr) = check(
-        &notebook(json!({}), &["x = # TODO\n", "print(x)\n"]),
-        "NB002",
+fn python3_notebooks_name_python2_syntax_in_the_finding() {
+    let metadata = json!({"kernelspec": {"name": "python3", "language": "python"}});
+    let (stdout, _) = check(&notebook(metadata, &["print 'starting'\n"]), "NB002");
+    assert!(
+        stdout.contains("Python 2 syntax in a Python 3 notebook"),
+        "{stdout}"
     );
+}
+
+/// A code cell saved with `count` and `outputs`.
+fn ran(source: &str, count: i64, outputs: Value) -> Value {
+    json!({"cell_type": "code", "execution_count": count, "metadata": {}, "outputs": outputs, "source": source})
+}
+
+#[test]
+fn python3_metadata_over_cells_python2_ran_is_read_as_python2() {
+    let metadata = json!({"kernelspec": {"name": "python3", "language": "python"}, "language_info": {"name": "python", "version": "3.4.3"}});
+    let stream = json!([{"output_type": "stream", "name": "stdout", "text": "starting\n"}]);
+    let error = json!([{"output_type": "error", "ename": "SyntaxError", "evalue": "Missing parentheses in call to 'print'", "traceback": []}]);
+    let nb = |outputs: Value| {
+        json!({"cells": [ran("words = ['a']\nprint 'starting'\n", 1, outputs), ran("print(words)\n", 2, json!([]))], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}).to_string()
+    };
+    // Saved output and no error: Python 2 ran the cell, whatever the metadata says.
+    let (stdout, stderr) = check(&nb(stream), "NB002,NB104");
+    assert!(
+        !stdout.contains("NB002") && !stdout.contains("NB104"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("declares Python 3, but its saved outputs show Python 2 ran it"),
+        "{stderr}"
+    );
+    // The saved output is Python 3's error: the metadata is right, the cell is wrong.
+    let (stdout, stderr) = check(&nb(error), "NB002");
+    assert!(
+        stdout.contains("Python 2 syntax in a Python 3 notebook"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("Python 2"), "{stderr}");
+    // No outputs: nothing shows what ran it.
+    let (stdout, _) = check(&nb(json!([])), "NB002");
+    assert!(stdout.contains("NB002"), "{stdout}");
+}
+
+#[test]
+fn exercise_blanks_get_one_note_and_bind_their_names() {
+    let (stdout, stderr) = check(
+        &notebook(
+            json!({}),
+            &[
+                "import tensorflow as tf\n",
+                "model = # TODO 1: your code goes here\n",
+                "# TODO 2\n# Compile the model.\nmodel.compile( # YOUR CODE HERE\n\nhistory = model.fit(x)\n",
+                "BUCKET = # REPLACE WITH YOUR BUCKET NAME\n",
+                "print(model, history, BUCKET)\n",
+                // A real error: the marker is more than three lines above it.
+                "# TODO: tune the rate\nrate = 0.1\nsteps = 10\nbatch = 32\nloss = (rate +\n",
+                // Words that only contain `todo` are not the marker.
+                "# mastodon todos\nx = = 1\n",
+            ],
+        ),
+        "NB002,NB104",
+    );
+    let nb002: Vec<&str> = stdout.lines().filter(|l| l.contains("NB002")).collect();
+    assert_eq!(nb002.len(), 2, "{stdout}");
+    assert!(nb002[0].contains("cell 6:"), "{stdout}");
+    assert!(nb002[1].contains("cell 7:"), "{stdout}");
+    assert!(!stdout.contains("NB104"), "{stdout}");
+    assert!(
+        stderr.contains("cells 2, 3, 4 do not parse where a comment marks code to fill in"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn undeclared_notebooks_without_python2_syntax_stay_python3() {
+    let (stdout, stderr) = check(&notebook(json!({}), &["x = (1 +\n", "print(x)\n"]), "NB002");
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(!stderr.contains("Python 2"), "{stderr}");
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use nblint_notebook::{
-    parse_cell, unparsed_cell, KernelLanguage, LoadError, Notebook, Position, RawMap,
+    parse_cell, unparsed_cell, KernelLanguage, LoadError, Notebook, OutputKind, Position, RawMap,
 };
 
 use crate::checker::Checker;
@@ -284,6 +284,7 @@ pub fn lint_bytes_with(
         KernelLanguage::Python => {
             let mut cells: Vec<_> = notebook.cells.iter().map(parse_cell).collect();
             read_python2(&mut notebook, &mut cells, &mut report.notes);
+            read_exercise_blanks(&notebook, &mut cells, &mut report.notes);
             cells
         }
         KernelLanguage::Other(language) => {
@@ -401,9 +402,20 @@ fn read_python2(
         .filter(|(i, c)| c.fails_on_python2_syntax(&notebook.cells[*i].source))
         .map(|(i, _)| i)
         .collect();
+    // A cell of Python 2 syntax saved with a count and outputs but no error ran on Python 2,
+    // whatever the metadata says (Python 3 refuses to compile it).
+    let ran_python2 = python2_cells.iter().any(|&i| {
+        let cell = &notebook.cells[i];
+        cell.execution_count.is_some()
+            && !cell.outputs.is_empty()
+            && cell.outputs.iter().all(|o| o.kind != OutputKind::Error)
+    });
     let (python2, how) = match notebook.python_major {
         Some(2) => (true, "declares Python 2"),
-        Some(_) => (false, ""),
+        Some(_) => (
+            ran_python2,
+            "declares Python 3, but its saved outputs show Python 2 ran it",
+        ),
         None => (!python2_cells.is_empty(), "is written in Python 2"),
     };
     if !python2 {
@@ -424,6 +436,35 @@ fn read_python2(
         numbers.join(", "),
         if python2_cells.len() == 1 { "is" } else { "are" },
         if python2_cells.len() == 1 { "it binds" } else { "they bind" },
+    ));
+}
+
+/// Exercise notebooks: a cell whose parse fails at a blank left for the reader to fill in
+/// (`model = # TODO: your code here`) is read for the names it binds and not reported as a
+/// syntax error; one note lists them.
+fn read_exercise_blanks(
+    notebook: &Notebook,
+    cells: &mut [nblint_notebook::ParsedCell],
+    notes: &mut Vec<String>,
+) {
+    let mut blanks = Vec::new();
+    for (i, cell) in cells.iter_mut().enumerate() {
+        if cell.fails_at_exercise_blank(&notebook.cells[i].source) {
+            cell.read_as_exercise();
+            blanks.push((i + 1).to_string());
+        }
+    }
+    if blanks.is_empty() {
+        return;
+    }
+    let one = blanks.len() == 1;
+    notes.push(format!(
+        "{} {} {} not parse where a comment marks code to fill in (`TODO`, `your code here`): {} read for the names {}, not checked",
+        if one { "cell" } else { "cells" },
+        blanks.join(", "),
+        if one { "does" } else { "do" },
+        if one { "it is" } else { "they are" },
+        if one { "it binds" } else { "they bind" },
     ));
 }
 

@@ -46,9 +46,13 @@ crate::declare_rule! {
     /// So are the statements CPython's compiler refuses at module level although they parse:
     /// `return` or `yield` outside a function, `break` or `continue` outside a loop, `nonlocal`.
     /// Top-level `await` is fine: IPython runs it. A notebook that declares Python 2, or
-    /// declares no version and fails on Python 2 syntax (`print x`), gets one note instead of
-    /// a finding per such cell; a cell whose lines all share an indentation, which IPython
-    /// removes before running it, is not an error either.
+    /// declares no version and fails on Python 2 syntax (`print x`), or declares Python 3 but
+    /// holds such a cell saved with outputs and no error (Python 2 ran it), gets one note
+    /// instead of a finding per such cell; in a Python 3 notebook the finding says the syntax
+    /// is Python 2's. A cell whose lines all share an indentation, which IPython removes
+    /// before running it, is not an error either, nor is an exercise's blank: a cell that
+    /// fails on a line marked as code left to write (`model = # TODO: your code here`), or
+    /// within the three lines after one, gets one note for the notebook.
     ///
     /// A cell nested deeper than Python accepts is reported at its first line without being
     /// parsed: more than 200 nested brackets ("too many nested parentheses"), more than 100
@@ -140,13 +144,25 @@ impl Rule for SyntaxError {
                 .max(start)
                 .min(TextSize::try_from(source_len).unwrap_or_default());
             let message = lowercase_first(&error.error.to_string());
+            let source = &checker.notebook.cells[index].source;
+            let (message, help) = if parsed.fails_on_python2_syntax(source) {
+                (
+                    format!("syntax error: Python 2 syntax in a Python 3 notebook ({message})"),
+                    "write it in Python 3 (`print(x)`), or declare the Python 2 kernel the notebook was written for; nblint's other rules skip this cell until then",
+                )
+            } else {
+                (
+                    format!("syntax error: {message}"),
+                    "fix the syntax; nblint's other rules skip this cell until it parses",
+                )
+            };
             checker.report(
                 Diagnostic::new(
                     &Self::META,
                     Span::cell(index, TextRange::new(start, end)),
-                    format!("syntax error: {message}"),
+                    message,
                 )
-                .with_help("fix the syntax; nblint's other rules skip this cell until it parses"),
+                .with_help(help),
             );
         }
     }

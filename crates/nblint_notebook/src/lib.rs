@@ -60,12 +60,44 @@ impl ParsedCell {
         python::is_python2_line(&source[start..end])
     }
 
+    /// Whether the cell's parse failed at an exercise's blank: on a line marked as code to
+    /// fill in (`x = # TODO`, `# YOUR CODE HERE`), or within the three lines after one.
+    pub fn fails_at_exercise_blank(&self, source: &str) -> bool {
+        let Some(error) = self.parsed.as_ref().and_then(|p| p.errors().first()) else {
+            return false;
+        };
+        let at = error.location.start().to_usize().min(source.len());
+        let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+        source[..end]
+            .rsplit('\n')
+            .take(4)
+            .any(python::is_exercise_marker)
+    }
+
+    /// Whether this is a cell of an exercise: read lexically because it fails at a blank left
+    /// to fill in (see [`ParsedCell::read_as_exercise`]).
+    pub fn is_exercise(&self) -> bool {
+        matches!(&self.syntax, CellSyntax::Lexical(why) if why == EXERCISE)
+    }
+
+    /// Reads the cell for the names it binds, as a cell that fails at an exercise's blank.
+    pub fn read_as_exercise(&mut self) {
+        self.read_lexically(EXERCISE);
+    }
+
     /// Reads the cell as Python 2: for the names its lines bind, without a parse.
     pub fn read_as_python2(&mut self) {
-        self.syntax = CellSyntax::Lexical("Python 2 cell".to_string());
+        self.read_lexically("Python 2 cell");
+    }
+
+    /// Reads the cell for the names its lines bind, without a parse; `why` says why.
+    pub fn read_lexically(&mut self, why: &str) {
+        self.syntax = CellSyntax::Lexical(why.to_string());
         self.parsed = None;
     }
 }
+
+const EXERCISE: &str = "exercise cell with a blank to fill in";
 
 /// A cell of a notebook whose kernel is not Python: never parsed, every cell is text.
 pub fn unparsed_cell(language: &str) -> ParsedCell {

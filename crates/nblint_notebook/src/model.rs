@@ -80,6 +80,17 @@ impl Cell {
         self.tags.iter().any(|t| t == tag)
     }
 
+    /// Whether this is a code cell of comments only, one of which marks code left for the
+    /// reader to write (`# TODO: build the model`): an exercise's blank.
+    pub fn is_exercise_blank(&self) -> bool {
+        self.is_code()
+            && self.source.lines().all(|line| {
+                let line = line.trim();
+                line.is_empty() || line.starts_with('#')
+            })
+            && self.source.lines().any(crate::python::is_exercise_marker)
+    }
+
     /// The language VS Code records for a cell (`metadata.vscode.languageId`), if any.
     pub fn vscode_language(&self) -> Option<&str> {
         self.metadata.get("vscode")?.get("languageId")?.as_str()

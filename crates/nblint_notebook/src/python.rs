@@ -360,6 +360,31 @@ pub fn too_deep(source: &str) -> Option<String> {
     None
 }
 
+/// Whether a line holds a comment marking code left for a reader to write, as exercise
+/// notebooks do: `TODO` (as a word, any case), `your code`, `code here`, `code goes here`,
+/// `fill in`, `start code here`, `replace with your` (`BUCKET = # REPLACE WITH YOUR BUCKET`).
+pub fn is_exercise_marker(line: &str) -> bool {
+    let Some(hash) = line.find('#') else {
+        return false;
+    };
+    let comment = line[hash + 1..].to_ascii_lowercase();
+    comment
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| word == "todo")
+        || [
+            "your code",
+            "code here",
+            "code goes here",
+            "fill in",
+            "fill this in",
+            "start code here",
+            "replace with your",
+            "replace by your",
+        ]
+        .iter()
+        .any(|phrase| comment.contains(phrase))
+}
+
 /// Whether a line is written in Python 2 only syntax: a `print` or `exec` statement, `except
 /// E, e:`, `raise E, "message"`, backquotes, `<>`, `ur""` strings, long integers (`10L`) or old
 /// octal literals (`0777`). Used on the line where a cell's parse fails.

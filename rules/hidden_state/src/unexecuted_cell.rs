@@ -1,3 +1,4 @@
+use nblint_engine::nblint_notebook::python::is_exercise_marker;
 use nblint_engine::nblint_notebook::Cell;
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule};
 
@@ -13,8 +14,12 @@ declare_rule! {
     /// notebook has more than twice as many that never did), the counts are strays of a few
     /// cells run by hand: one finding says so, with the other cells as related locations. A
     /// last count below an earlier one, on a cell without outputs, is such a stray too, and
-    /// does not stretch the span. It reads counts only, so it runs on notebooks of every
-    /// kernel.
+    /// does not stretch the span. A cell without outputs between run cells whose counts leave
+    /// out, kept by no cell, at least as many numbers as there are such cells between them
+    /// (counts 2, -, -, 5) is not reported: clearing a cell's outputs clears its count too, so it may well have
+    /// run. Nor is a cell of an exercise, with a comment marking code left for the reader to
+    /// write (`# TODO`, `# your code here`): it is left unrun on purpose. It reads counts and
+    /// sources only, so it runs on notebooks of every kernel.
     ///
     /// ## Why is this bad?
     /// The saved results come from a run that skipped this cell. Either the cell is not needed,
@@ -118,8 +123,18 @@ impl Rule for UnexecutedCell {
             checker.report(diagnostic);
             return;
         }
+        // Every saved count, sorted: the numbers a cleared cell could have had are the ones
+        // no cell kept.
+        let mut counts: Vec<i64> = cells.iter().filter_map(|c| c.execution_count).collect();
+        counts.sort_unstable();
+        counts.dedup();
         for index in skipped {
             let cell = &checker.notebook.cells[index];
+            if cleared(&executed, &counts, cells, index)
+                || cell.source.lines().any(is_exercise_marker)
+            {
+                continue;
+            }
             // Outputs without a count come from a run of another session: the cell ran, just
             // not in the run the other counts are from.
             let message = if cell.outputs.is_empty() {
@@ -134,6 +149,38 @@ impl Rule for UnexecutedCell {
             );
         }
     }
+}
+
+/// Whether the never-run cell at `index`, without outputs, may have run and been cleared:
+/// between the counts of the run cells around it, at least as many numbers are kept by no
+/// cell as there are such cells between them (counts 2, -, -, 5). Clearing a cell's outputs
+/// clears its count.
+fn cleared(executed: &[(usize, i64)], counts: &[i64], cells: &[Cell], index: usize) -> bool {
+    if !cells[index].outputs.is_empty() {
+        return false;
+    }
+    let after = executed.partition_point(|&(cell, _)| cell < index);
+    let (Some(&(above, low)), Some(&(below, high))) = (
+        after.checked_sub(1).map(|i| &executed[i]),
+        executed.get(after),
+    ) else {
+        return false;
+    };
+    if high <= low {
+        return false;
+    }
+    let blank = cells[above + 1..below]
+        .iter()
+        .filter(|c| {
+            c.is_code()
+                && c.execution_count.is_none()
+                && c.outputs.is_empty()
+                && !runs_nothing(&c.source)
+        })
+        .count();
+    let kept = counts.partition_point(|&c| c < high) - counts.partition_point(|&c| c <= low);
+    let free = i128::from(high) - i128::from(low) - 1 - kept as i128;
+    free >= blank as i128
 }
 
 /// How many other never-run cells a notebook-wide finding lists.

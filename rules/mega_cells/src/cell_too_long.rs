@@ -11,7 +11,8 @@ declare_rule! {
     /// Python token starts. Blank lines, comments and docstrings (a string standing alone as
     /// a statement) do not count, and the lines a multi-line string (an SQL query) or a data
     /// literal (a dict or list of constants) continues on belong to the line it starts on. A cell Python cannot read (NB002 reports it) is
-    /// not measured, nor is a Python 2 cell of a Python 2 notebook (read for its names only),
+    /// not measured, nor is an exercise's cell that fails at a blank left to fill in, a
+    /// Python 2 cell of a Python 2 notebook (read for its names only),
     /// a cell of one definition or assignment, imports aside (a function, a class, a data
     /// literal: a cell cannot split it), or a cell of definitions (with imports and at most 10 lines of setup
     /// such as `plt.rc(...)`) with at most twice `max-lines` lines of code.
@@ -95,6 +96,7 @@ impl Rule for CellTooLong {
                 .is_some_and(|p| !p.errors().is_empty())
                 || matches!(parsed.syntax, CellSyntax::ParserFailure(_))
                 || matches!(&parsed.syntax, CellSyntax::Lexical(why) if why.contains("Python 2"))
+                || parsed.is_exercise()
             {
                 // Python 2 cells of a Python 2 notebook are read for their names only: the rules
                 // that need their statements do not check them.
