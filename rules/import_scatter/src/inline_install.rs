@@ -9,6 +9,13 @@ declare_rule! {
     /// `%%bash`, `%%sh` and `%%capture` cells, and `subprocess` or `os.system` calls that run
     /// `pip install`. One finding per line.
     ///
+    /// A notebook that installs its own packages by design, where there is no requirements
+    /// file to declare them in, is held to pinning them: a Colab notebook (`metadata.colab`,
+    /// an import of `google.colab`, an "Open in Colab" link) or a setup notebook (its code
+    /// cells run only shell and magic lines). There, only a package installed without a
+    /// pinned version (`name==1.2.3`, `name=1.2` for conda, a file or a Git URL at a revision)
+    /// is reported, and system packages are not.
+    ///
     /// ## Why is this bad?
     /// An install in a cell changes the environment the notebook runs in while it runs, a
     /// different way each time (unpinned versions, whatever the index serves that day), and
@@ -39,29 +46,27 @@ declare_rule! {
 
 impl Rule for InlineInstall {
     fn check_notebook(&self, checker: &Checker<'_>) {
+        // Decided at the first install: whether the notebook installs its own packages by
+        // design (see `installs_by_design`).
+        let mut by_design: Option<bool> = None;
         for (index, cell) in checker.notebook.cells.iter().enumerate() {
             let source = &cell.source;
             if !cell.is_code() || memchr::memmem::find(source.as_bytes(), b"install").is_none() {
                 continue;
             }
-            let first = source.lines().next().unwrap_or_default().trim();
-            let shell_cell = [
-                "%%bash",
-                "%%sh",
-                "%%script bash",
-                "%%script sh",
-                "%%capture",
-            ]
-            .iter()
-            .any(|magic| first.starts_with(magic));
+            let shell_cell = is_shell_cell(source);
             let mut offset = 0;
             for line in source.split_inclusive('\n') {
                 let start = offset;
                 offset += line.len();
                 let text = line.trim_end_matches(['\n', '\r']);
-                let Some(what) = install(text, shell_cell) else {
+                let Some(found) = install(text, shell_cell) else {
                     continue;
                 };
+                let by_design = *by_design.get_or_insert_with(|| installs_by_design(checker));
+                if by_design && found.unpinned.is_empty() {
+                    continue;
+                }
                 let lead = text.len() - text.trim_start().len();
                 let range = TextRange::new(
                     TextSize::try_from(start + lead).unwrap_or_default(),
@@ -73,23 +78,90 @@ impl Rule for InlineInstall {
                 } else {
                     ""
                 };
-                checker.report(
+                let diagnostic = if by_design {
+                    let names: Vec<String> =
+                        found.unpinned.iter().map(|p| format!("`{p}`")).collect();
                     Diagnostic::new(
                         &Self::META,
                         Span::cell(index, range),
-                        format!("`{command}{ellipsis}` installs {what} from inside the notebook"),
+                        format!(
+                            "`{command}{ellipsis}` installs {} without pinning {}",
+                            names.join(", "),
+                            if names.len() == 1 { "its version" } else { "their versions" }
+                        ),
+                    )
+                    .with_help(
+                        "pin each package (`name==1.2.3`): the notebook installs its own packages (a Colab notebook, or one that only installs), so the pin is what keeps the next run on the same code",
+                    )
+                } else {
+                    Diagnostic::new(
+                        &Self::META,
+                        Span::cell(index, range),
+                        format!(
+                            "`{command}{ellipsis}` installs {} from inside the notebook",
+                            found.what
+                        ),
                     )
                     .with_help(
                         "declare the dependency in requirements.txt or pyproject.toml (system packages in the image or environment file) and install it before the notebook runs",
-                    ),
-                );
+                    )
+                };
+                checker.report(diagnostic);
             }
         }
     }
 }
 
-/// What a line installs (`a package`, `a system package`), if it is an install command.
-fn install(line: &str, shell_cell: bool) -> Option<&'static str> {
+/// Whether a cell runs its lines in a shell (or captures them: `%%capture`).
+fn is_shell_cell(source: &str) -> bool {
+    let first = source.lines().next().unwrap_or_default().trim();
+    [
+        "%%bash",
+        "%%sh",
+        "%%script bash",
+        "%%script sh",
+        "%%capture",
+    ]
+    .iter()
+    .any(|magic| first.starts_with(magic))
+}
+
+/// Whether the notebook installs its own packages by design, where there is no
+/// requirements file to declare them in: a Colab notebook (`metadata.colab`, an import of
+/// `google.colab`, an "Open in Colab" link), or a notebook whose code only runs shell and magic
+/// lines (a setup notebook: it is the install step).
+fn installs_by_design(checker: &Checker<'_>) -> bool {
+    let notebook = checker.notebook;
+    if notebook.metadata.get("colab").is_some() {
+        return true;
+    }
+    let colab = notebook.cells.iter().any(|cell| {
+        let text = cell.source.as_bytes();
+        memchr::memmem::find(text, b"google.colab").is_some()
+            || memchr::memmem::find(text, b"colab.research.google.com").is_some()
+    });
+    colab
+        || notebook.cells.iter().filter(|c| c.is_code()).all(|cell| {
+            is_shell_cell(&cell.source)
+                || cell.source.lines().all(|line| {
+                    let line = line.trim();
+                    line.is_empty() || line.starts_with(['#', '!', '%'])
+                })
+        })
+}
+
+/// An install command found on a line.
+struct Install<'a> {
+    /// `a package`, `a system package`.
+    what: &'static str,
+    /// The packages it names without pinning a version (`pandas`, `numpy>=1.20`); empty when
+    /// every one is pinned, or what is installed cannot be told (`{package}`, a `subprocess`
+    /// call, a system package).
+    unpinned: Vec<&'a str>,
+}
+
+/// The install command on a line, if it is one.
+fn install(line: &str, shell_cell: bool) -> Option<Install<'_>> {
     let trimmed = line.trim_start();
     let command = if let Some(rest) = trimmed.strip_prefix(['!', '%']) {
         rest.trim_start_matches('!').trim_start()
@@ -99,7 +171,10 @@ fn install(line: &str, shell_cell: bool) -> Option<&'static str> {
         && trimmed.contains("pip")
         && trimmed.contains("install")
     {
-        return Some("a package");
+        return Some(Install {
+            what: "a package",
+            unpinned: Vec::new(),
+        });
     } else {
         return None;
     };
@@ -109,29 +184,153 @@ fn install(line: &str, shell_cell: bool) -> Option<&'static str> {
         _ => &words,
     };
     let installs = |i: usize| words.get(i) == Some(&"install");
+    let package = |from: usize, conda: bool| Install {
+        what: "a package",
+        unpinned: unpinned(&words[from..], conda),
+    };
     match words {
-        [pip, ..] if matches!(*pip, "pip" | "pip3") && installs(1) => Some("a package"),
+        [pip, ..] if matches!(*pip, "pip" | "pip3") && installs(1) => Some(package(2, false)),
         [tool, ..] if matches!(*tool, "conda" | "mamba" | "micromamba") && installs(1) => {
-            Some("a package")
+            Some(package(2, true))
         }
         [python, "-m", "pip", ..]
             if (python.starts_with("python") || python.starts_with('{')) && installs(3) =>
         {
-            Some("a package")
+            Some(package(4, false))
         }
         [apt, ..]
             if matches!(*apt, "apt-get" | "apt" | "yum" | "brew")
                 && (installs(1) || installs(2)) =>
         {
-            Some("a system package")
+            Some(Install {
+                what: "a system package",
+                unpinned: Vec::new(),
+            })
         }
         _ => None,
     }
 }
 
+/// Options of pip and conda that take a value in the next word.
+const OPTIONS_WITH_VALUE: &[&str] = &[
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--src",
+    "--upgrade-strategy",
+    "--cache-dir",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--only-binary",
+    "--no-binary",
+    "--trusted-host",
+    "--progress-bar",
+    "--log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--config-settings",
+    "-C",
+    "--channel",
+    "-n",
+    "--name",
+    "-p",
+    "--file",
+];
+
+/// The packages among an install's arguments that pin no version: not `name==1.2`
+/// (`name=1.2` for conda), a file (`./pkg.whl`, `-r requirements.txt`), or a Git URL at a
+/// revision (`git+https://...@v1.0`). The arguments stop at the shell's `&&`, `;`, `|` and
+/// redirections; a word the notebook fills in (`{package}`, `$PKG`) cannot be told.
+fn unpinned<'a>(args: &[&'a str], conda: bool) -> Vec<&'a str> {
+    let mut found = Vec::new();
+    let mut words = args.iter();
+    while let Some(&word) = words.next() {
+        if word.starts_with(['&', ';', '|', '>', '<']) || word.starts_with("2>") || word == "1>" {
+            break;
+        }
+        if word.starts_with('-') {
+            if OPTIONS_WITH_VALUE.contains(&word) {
+                words.next();
+            }
+            continue;
+        }
+        let word = word.trim_matches(['"', '\'']);
+        let pinned = word.is_empty()
+            || word.contains(['{', '$', '@'])
+            || word.contains("==")
+            || (conda && word.contains('='))
+            || word.starts_with(['.', '/', '~'])
+            || [".whl", ".tar.gz", ".zip"]
+                .iter()
+                .any(|ext| word.ends_with(ext));
+        if !pinned {
+            found.push(word);
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
-    use super::install;
+    use super::{install, unpinned};
+
+    #[test]
+    fn pinned_and_unpinned_packages() {
+        let args = |line: &str| -> Vec<String> {
+            unpinned(&line.split_whitespace().collect::<Vec<_>>(), false)
+                .into_iter()
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(
+            args("-q --upgrade pandas==2.2.2 'numpy>=1.20' transformers[torch]"),
+            ["numpy>=1.20", "transformers[torch]"]
+        );
+        assert_eq!(
+            args("-r requirements.txt -e ./lib ./dist/x-1.0.whl x.tar.gz"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            args("-i https://index.example/simple x==1 > /dev/null 2>&1"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            args("{package} $PKG git+https://github.com/a/b@v1.0 && pip install y"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            args("git+https://github.com/a/b.git"),
+            ["git+https://github.com/a/b.git"]
+        );
+        assert_eq!(
+            unpinned(&["-c", "conda-forge", "rdkit=2023.9", "openmm"], true),
+            ["openmm"]
+        );
+        assert_eq!(
+            install("!pip install -q seaborn", false).unwrap().unpinned,
+            ["seaborn"]
+        );
+        assert!(install("!apt-get install -y graphviz", false)
+            .unwrap()
+            .unpinned
+            .is_empty());
+    }
 
     #[test]
     fn install_lines() {
