@@ -17,6 +17,7 @@ declare_rule! {
     /// | `df = pd.concat([df, new])`, `np.append(x, ...)`, `np.vstack([x, ...])`, `xs.append(...)`, `extend`, `insert`, `add` | adds the same items again |
     /// | `df = df.merge(other)` | adds the same columns again, suffixed |
     /// | `df = df.join(other)` | raises `ValueError`: the columns are already there |
+    /// | `df.insert(1, "col", values)` (pandas: a position, a column name, values) | raises `ValueError`: the column is already there (adds it again with `allow_duplicates=True`) |
     /// | `df = df.drop(columns=...)`, `df.set_index("a")`, `df.drop(..., inplace=True)`, `del d[k]` | raises `KeyError` |
     /// | `df = df.shift()`, `diff`, `pct_change`, `cumsum`, `pivot`, `melt`, `stack`, `sample`, `x = x[1:]`, `x = x[:-1]`, `del x[2:5]`, `df = df.T` | applies the transform again |
     /// | `xs.pop()`, `remove`, `popitem` | removes another item, or raises |
@@ -128,7 +129,11 @@ impl Rule for NonIdempotentCell {
                         match &mutation.kind {
                             MutationKind::Method(method) => (
                                 format!("`{name}` is changed by `.{method}()`{by_call}"),
-                                Some(method_effect(method)),
+                                Some(
+                                    statement
+                                        .and_then(|s| column_insert(s, name))
+                                        .unwrap_or_else(|| method_effect(method)),
+                                ),
                             ),
                             MutationKind::Attribute => (
                                 format!(
@@ -358,6 +363,48 @@ fn columns_axis(call: &ast::ExprCall) -> bool {
 
 fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(expr, Expr::Name(n) if n.id.as_str() == name)
+}
+
+/// What running `name.insert(position, "column", values)` again does: pandas'
+/// `DataFrame.insert` (a position, a column name, values) refuses a column that is already
+/// there, unless told to allow duplicates. `None` for any other statement.
+fn column_insert(stmt: &ast::Stmt, name: &str) -> Option<String> {
+    let ast::Stmt::Expr(expr) = stmt else {
+        return None;
+    };
+    let Expr::Call(call) = &*expr.value else {
+        return None;
+    };
+    let Expr::Attribute(attribute) = &*call.func else {
+        return None;
+    };
+    let keyword = |key: &str| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == key))
+    };
+    let column = call
+        .arguments
+        .args
+        .get(1)
+        .or(keyword("column").map(|k| &k.value));
+    if attribute.attr.as_str() != "insert"
+        || !is_name(&attribute.value, name)
+        || call.arguments.args.len() + call.arguments.keywords.len() < 3
+        || !matches!(column, Some(Expr::StringLiteral(_)))
+    {
+        return None;
+    }
+    Some(
+        if keyword("allow_duplicates")
+            .is_some_and(|k| matches!(&k.value, Expr::BooleanLiteral(b) if b.value))
+        {
+            "adds the same column again".to_string()
+        } else {
+            "raises `ValueError`: the column is already there".to_string()
+        },
+    )
 }
 
 /// What calling a mutating method again does.
