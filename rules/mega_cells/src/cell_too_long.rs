@@ -7,15 +7,18 @@ use crate::{code_line_starts, MegaCellsOptions};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a code cell with more than `max-lines` (40) lines of code: lines on which a
-    /// Python token starts. Blank lines, comments and docstrings (a string standing alone as
-    /// a statement) do not count, and the lines a multi-line string (an SQL query) or a data
-    /// literal (a dict or list of constants) continues on belong to the line it starts on. A cell Python cannot read (NB002 reports it) is
-    /// not measured, nor is an exercise's cell that fails at a blank left to fill in, a
-    /// Python 2 cell of a Python 2 notebook (read for its names only),
-    /// a cell of one definition or assignment, imports aside (a function, a class, a data
-    /// literal: a cell cannot split it), or a cell of definitions (with imports and at most 10 lines of setup
-    /// such as `plt.rc(...)`) with at most twice `max-lines` lines of code.
+    /// Reports a code cell with more than `max-lines` (40) lines of code: logical lines of
+    /// Python, a statement or a compound statement's header each. Blank lines, comments and
+    /// docstrings (a string standing alone as a statement) do not count, and what a statement
+    /// writes over several lines inside brackets (a call with one argument per line, as
+    /// formatters write it, a table of constants) or in a multi-line string (an SQL query)
+    /// belongs to the line it starts on: how code is wrapped does not make a cell longer. A
+    /// cell Python cannot read (NB002 reports it) is not measured, nor is an exercise's cell
+    /// that fails at a blank left to fill in, a Python 2 cell of a Python 2 notebook (read for
+    /// its names only), a cell of one definition or assignment, imports aside (a function, a
+    /// class, a data literal: a cell cannot split it), or a cell of definitions (with imports
+    /// and at most 10 lines of setup such as `plt.rc(...)`) with at most twice `max-lines`
+    /// lines of code.
     ///
     /// ## Why is this bad?
     /// A cell of two hundred lines is a script pasted into a notebook: its intermediate results

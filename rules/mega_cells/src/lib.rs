@@ -13,8 +13,7 @@ pub use notebook_too_long::NotebookTooLong;
 
 use nblint_engine::ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
 use nblint_engine::ruff_python_ast::token::{Token, TokenKind};
-use nblint_engine::ruff_python_ast::visitor::{walk_expr, Visitor};
-use nblint_engine::ruff_python_ast::{Expr, ModModule, Stmt};
+use nblint_engine::ruff_python_ast::{ModModule, Stmt};
 use nblint_engine::ruff_text_size::{Ranged, TextRange};
 use nblint_engine::{declare_options, rules, Family, OptionsDecl};
 
@@ -32,8 +31,9 @@ pub const FAMILY: Family = Family {
 declare_options! {
     /// The options of the mega-cells family: `[mega-cells]`.
     pub struct MegaCellsOptions {
-        /// The most lines of code a cell may have (blank lines, comments and docstrings do not
-        /// count).
+        /// The most lines of code a cell may have: logical lines, a statement written over
+        /// several lines inside brackets counting once (blank lines, comments and docstrings do
+        /// not count).
         max_lines: Count = "40", key = "max-lines", rules = ["NB601"];
         /// The most top-level statements a cell may have.
         max_statements: Count = "15", key = "max-statements", rules = ["NB602"];
@@ -52,12 +52,14 @@ pub(crate) fn is_code_line(line: &str) -> bool {
     !trimmed.is_empty() && !trimmed.starts_with('#')
 }
 
-/// Where each line of code of a parsed cell starts, in order: lines on which a Python token
-/// starts, comments aside, outside strings standing alone as statements (a docstring, or a
-/// string used as a block comment), which are documentation. The lines a multi-line string
-/// continues on (an SQL query, say), and those of a data literal written over many lines (a
-/// dict or list of constants), are part of the one line of code they start on. Without tokens (a cell
-/// read for its names only), every line that is not blank or a comment.
+/// Where each line of code of a parsed cell starts, in order: the lines on which a logical
+/// line of Python starts (a statement, or a compound statement's header), comments aside,
+/// outside strings standing alone as statements (a docstring, or a string used as a block
+/// comment), which are documentation. What a statement writes over many lines inside brackets
+/// (a call with one argument per line, as formatters write it, a table of constants, a
+/// request's JSON body) and the lines a multi-line string continues on (an SQL query) are part
+/// of the one line of code they start on: how code is wrapped does not make a cell longer.
+/// Without tokens (a cell read for its names only), every line that is not blank or a comment.
 pub(crate) fn code_line_starts(
     source: &str,
     module: Option<&ModModule>,
@@ -90,31 +92,32 @@ pub(crate) fn code_line_starts(
         docstrings.visit_body(&module.body);
     }
     let mut strings = docstrings.0.iter().peekable();
-    // Data written out over many lines (a table of URLs, a request's JSON body) is one line
-    // of code, like a multi-line string: its other lines are data, not steps.
-    let mut data = Vec::new();
-    if let Some(module) = module {
-        let mut finder = DataLiterals(&mut data);
-        for stmt in &module.body {
-            finder.visit_stmt(stmt);
-        }
-    }
-    // The visit order is not the source order (an assignment's value before its target).
-    data.sort_by_key(|d| d.start());
-    let mut data = data.iter().peekable();
     let mut starts: Vec<usize> = Vec::new();
+    // Brackets open at the current token: inside them, a token continues the logical line.
+    let mut depth: usize = 0;
     for token in tokens {
-        if matches!(
-            token.kind(),
-            TokenKind::Comment
-                | TokenKind::Newline
-                | TokenKind::NonLogicalNewline
-                | TokenKind::Indent
-                | TokenKind::Dedent
-                | TokenKind::EndOfFile
-                | TokenKind::FStringMiddle
-                | TokenKind::TStringMiddle
-        ) {
+        let kind = token.kind();
+        let inside = depth > 0;
+        match kind {
+            TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => depth += 1,
+            TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace => {
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        if inside
+            || matches!(
+                kind,
+                TokenKind::Comment
+                    | TokenKind::Newline
+                    | TokenKind::NonLogicalNewline
+                    | TokenKind::Indent
+                    | TokenKind::Dedent
+                    | TokenKind::EndOfFile
+                    | TokenKind::FStringMiddle
+                    | TokenKind::TStringMiddle
+            )
+        {
             continue;
         }
         let at = token.start().to_usize();
@@ -123,55 +126,10 @@ pub(crate) fn code_line_starts(
         if strings.peek().is_some_and(|s| s.start().to_usize() <= at) {
             continue;
         }
-        while data.next_if(|d| d.end().to_usize() <= at).is_some() {}
-        // Inside a data literal, below its first line.
-        if data.peek().is_some_and(|d| {
-            d.start().to_usize() < at && source[d.start().to_usize()..at].contains(['\n', '\r'])
-        }) {
-            continue;
-        }
         let line_start = source[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
         if starts.last() != Some(&line_start) {
             starts.push(line_start);
         }
     }
     starts
-}
-
-/// The data literals of a cell spanning more than one line, outermost only, in source order:
-/// a dict, list, tuple or set of constants (strings, numbers, booleans, `None`, nested data).
-struct DataLiterals<'v>(&'v mut Vec<TextRange>);
-
-impl<'a> Visitor<'a> for DataLiterals<'_> {
-    fn visit_expr(&mut self, expr: &'a Expr) {
-        if matches!(
-            expr,
-            Expr::Dict(_) | Expr::List(_) | Expr::Tuple(_) | Expr::Set(_)
-        ) && is_data(expr)
-        {
-            self.0.push(expr.range());
-            return;
-        }
-        walk_expr(self, expr);
-    }
-}
-
-/// Whether an expression is made of constants only.
-fn is_data(expr: &Expr) -> bool {
-    match expr {
-        Expr::StringLiteral(_)
-        | Expr::BytesLiteral(_)
-        | Expr::NumberLiteral(_)
-        | Expr::BooleanLiteral(_)
-        | Expr::NoneLiteral(_) => true,
-        Expr::UnaryOp(op) => op.operand.is_number_literal_expr(),
-        Expr::Dict(dict) => dict
-            .items
-            .iter()
-            .all(|item| item.key.as_ref().is_some_and(is_data) && is_data(&item.value)),
-        Expr::List(list) => list.elts.iter().all(is_data),
-        Expr::Tuple(tuple) => tuple.elts.iter().all(is_data),
-        Expr::Set(set) => set.elts.iter().all(is_data),
-        _ => false,
-    }
 }
