@@ -108,12 +108,10 @@ fn python3_metadata_over_cells_python2_ran_is_read_as_python2() {
         stderr.contains("declares Python 3, but its saved outputs show Python 2 ran it"),
         "{stderr}"
     );
-    // The saved output is Python 3's error: the metadata is right, the cell is wrong.
+    // The saved output is Python 3's error: the metadata is right, and the error is saved
+    // for all to see (a cell that shows its error on purpose is not reported).
     let (stdout, stderr) = check(&nb(error), "NB002");
-    assert!(
-        stdout.contains("Python 2 syntax in a Python 3 notebook"),
-        "{stdout}"
-    );
+    assert!(!stdout.contains("NB002"), "{stdout}");
     assert!(!stderr.contains("Python 2"), "{stderr}");
     // No outputs: nothing shows what ran it.
     let (stdout, _) = check(&nb(json!([])), "NB002");
@@ -146,6 +144,37 @@ fn exercise_blanks_get_one_note_and_bind_their_names() {
     assert!(!stdout.contains("NB104"), "{stdout}");
     assert!(
         stderr.contains("cells 2, 3, 4 do not parse where a comment marks code to fill in"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn errors_shown_on_purpose_are_not_reported_and_other_languages_are_named() {
+    let cell = |source: &str, tags: Value, outputs: Value| json!({"cell_type": "code", "execution_count": null, "metadata": {"tags": tags}, "outputs": outputs, "source": source});
+    let shown = json!([{"output_type": "error", "ename": "SyntaxError", "evalue": "invalid syntax", "traceback": []}]);
+    let text = json!({"cells": [
+        cell("health_data.loc[(:, 1), (:, 'HR')]\n", json!([]), shown),
+        cell("x = = 1\n", json!(["raises-exception"]), json!([])),
+        cell("SELECT name FROM users WHERE id = 1\n", json!([]), json!([])),
+        cell("gcloud storage cp model.joblib gs://bucket/\n", json!([]), json!([])),
+        cell("def train_and_evaluate(args):\n    # TODO: write the training loop\n", json!([]), json!([])),
+        cell("x = = 2\n", json!([]), json!([])),
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    .to_string();
+    let (stdout, stderr) = check(&text, "NB002");
+    let nb002: Vec<&str> = stdout.lines().filter(|l| l.contains("NB002")).collect();
+    assert_eq!(nb002.len(), 3, "{stdout}");
+    assert!(
+        nb002[0].contains("cell 3:") && nb002[0].contains("this line is SQL, not Python"),
+        "{stdout}"
+    );
+    assert!(
+        nb002[1].contains("cell 4:") && nb002[1].contains("this line is a shell command"),
+        "{stdout}"
+    );
+    assert!(nb002[2].contains("cell 6:"), "{stdout}");
+    assert!(
+        stderr.contains("cell 5 does not parse where a comment marks code to fill in"),
         "{stderr}"
     );
 }

@@ -1,6 +1,6 @@
 //! The system rules (NB0xx): what the engine itself finds while reading a notebook.
 
-use nblint_notebook::CellSyntax;
+use nblint_notebook::{CellSyntax, OutputKind};
 use ruff_text_size::{TextRange, TextSize};
 
 use crate::checker::Checker;
@@ -51,8 +51,11 @@ crate::declare_rule! {
     /// instead of a finding per such cell; in a Python 3 notebook the finding says the syntax
     /// is Python 2's. A cell whose lines all share an indentation, which IPython removes
     /// before running it, is not an error either, nor is an exercise's blank: a cell that
-    /// fails on a line marked as code left to write (`model = # TODO: your code here`), or
-    /// within the three lines after one, gets one note for the notebook.
+    /// fails within three lines of a line marked as code left to write (`model = # TODO: your
+    /// code here`, a `def` whose body is `# TODO`), gets one note for the notebook. A cell
+    /// that shows its error on purpose is not reported: tagged `raises-exception`, or saved
+    /// with the `SyntaxError` as its output. A line of SQL (`SELECT ...`) or of a shell
+    /// command (`gcloud ...`) is named as such, with the cell magic to run it.
     ///
     /// A cell nested deeper than Python accepts is reported at its first line without being
     /// parsed: more than 200 nested brackets ("too many nested parentheses"), more than 100
@@ -143,12 +146,38 @@ impl Rule for SyntaxError {
                 .end()
                 .max(start)
                 .min(TextSize::try_from(source_len).unwrap_or_default());
+            let cell = &checker.notebook.cells[index];
+            // The error is shown on purpose: the cell is tagged as raising (nbval, Jupyter
+            // Book), or its saved output is the error itself (a tutorial showing what fails).
+            if cell.has_tag("raises-exception")
+                || cell.outputs.iter().any(|o| {
+                    o.kind == OutputKind::Error
+                        && o.ename
+                            .as_deref()
+                            .is_some_and(|e| e.ends_with("SyntaxError") || e == "IndentationError")
+                })
+            {
+                continue;
+            }
             let message = lowercase_first(&error.error.to_string());
-            let source = &checker.notebook.cells[index].source;
+            let source = &cell.source;
+            let line = {
+                let at = error.location.start().to_usize().min(source.len());
+                let from = source[..at].rfind('\n').map_or(0, |i| i + 1);
+                source[from..].lines().next().unwrap_or_default()
+            };
             let (message, help) = if parsed.fails_on_python2_syntax(source) {
                 (
                     format!("syntax error: Python 2 syntax in a Python 3 notebook ({message})"),
                     "write it in Python 3 (`print(x)`), or declare the Python 2 kernel the notebook was written for; nblint's other rules skip this cell until then",
+                )
+            } else if let Some(language) = other_language(line) {
+                (
+                    format!("syntax error: this line is {language}, not Python ({message})"),
+                    match language {
+                        "SQL" => "run it with a cell magic (`%%sql`, `%%bigquery`) or make the cell markdown or raw; nblint's other rules skip this cell until then",
+                        _ => "run it with `!` or a `%%bash` cell, or make the cell markdown or raw; nblint's other rules skip this cell until then",
+                    },
                 )
             } else {
                 (
@@ -230,6 +259,60 @@ fn misplaced(body: &[ruff_python_ast::Stmt]) -> Option<(TextRange, &'static str)
         }
     }
     None
+}
+
+/// The language a line that fails to parse as Python is written in, when its first word
+/// says so: SQL (`SELECT ...`, `CREATE TABLE ...`) or a shell command (`gcloud ...`).
+fn other_language(line: &str) -> Option<&'static str> {
+    let mut words = line.split_whitespace();
+    let first = words.next()?;
+    let second = words.next();
+    let sql = [
+        "SELECT", "CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "TRUNCATE", "GRANT",
+        "DECLARE", "MERGE",
+    ];
+    // SQL keywords are written in capitals, or followed by another word (`select * from`).
+    if sql.contains(&first)
+        || (second.is_some() && sql.iter().any(|k| first.eq_ignore_ascii_case(k)))
+    {
+        return Some("SQL");
+    }
+    let shell = [
+        "gcloud",
+        "gsutil",
+        "bq",
+        "kubectl",
+        "docker",
+        "git",
+        "pip",
+        "pip3",
+        "conda",
+        "apt-get",
+        "sudo",
+        "curl",
+        "wget",
+        "mkdir",
+        "cd",
+        "ls",
+        "cp",
+        "mv",
+        "rm",
+        "export",
+        "echo",
+        "cat",
+        "unzip",
+        "tar",
+        "chmod",
+        "npm",
+        "python",
+        "python3",
+        "jupyter",
+        "aws",
+        "az",
+        "terraform",
+    ];
+    (shell.contains(&first) && second.is_some_and(|w| !w.starts_with(['=', '(', '.', '['])))
+        .then_some("a shell command")
 }
 
 fn lowercase_first(text: &str) -> String {

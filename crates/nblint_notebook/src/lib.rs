@@ -61,17 +61,17 @@ impl ParsedCell {
     }
 
     /// Whether the cell's parse failed at an exercise's blank: on a line marked as code to
-    /// fill in (`x = # TODO`, `# YOUR CODE HERE`), or within the three lines after one.
+    /// fill in (`x = # TODO`, `# YOUR CODE HERE`), or within three lines of one (a `def`
+    /// whose body is only `# TODO: write the function`).
     pub fn fails_at_exercise_blank(&self, source: &str) -> bool {
         let Some(error) = self.parsed.as_ref().and_then(|p| p.errors().first()) else {
             return false;
         };
         let at = error.location.start().to_usize().min(source.len());
         let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
-        source[..end]
-            .rsplit('\n')
-            .take(4)
-            .any(python::is_exercise_marker)
+        let before = source[..end].rsplit('\n').take(4);
+        let after = source[end..].split('\n').skip(1).take(3);
+        before.chain(after).any(python::is_exercise_marker)
     }
 
     /// Whether this is a cell of an exercise: read lexically because it fails at a blank left

@@ -80,14 +80,11 @@ impl Cell {
         self.tags.iter().any(|t| t == tag)
     }
 
-    /// Whether this is a code cell of comments only, one of which marks code left for the
-    /// reader to write (`# TODO: build the model`): an exercise's blank.
-    pub fn is_exercise_blank(&self) -> bool {
+    /// Whether this is a code cell with a comment that marks code left for the reader to
+    /// write (`# TODO: build the model`, `model = # your code here`): an exercise's cell.
+    pub fn has_exercise_marker(&self) -> bool {
         self.is_code()
-            && self.source.lines().all(|line| {
-                let line = line.trim();
-                line.is_empty() || line.starts_with('#')
-            })
+            && memchr::memchr(b'#', self.source.as_bytes()).is_some()
             && self.source.lines().any(crate::python::is_exercise_marker)
     }
 

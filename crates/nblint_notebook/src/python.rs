@@ -362,11 +362,24 @@ pub fn too_deep(source: &str) -> Option<String> {
 
 /// Whether a line holds a comment marking code left for a reader to write, as exercise
 /// notebooks do: `TODO` (as a word, any case), `your code`, `code here`, `code goes here`,
-/// `fill in`, `start code here`, `replace with your` (`BUCKET = # REPLACE WITH YOUR BUCKET`).
+/// `fill in`, `start code here`, `replace with your` (`BUCKET = # REPLACE WITH YOUR BUCKET`),
+/// or an assignment whose value is left out for a comment (`word_1 = #`).
 pub fn is_exercise_marker(line: &str) -> bool {
     let Some(hash) = line.find('#') else {
         return false;
     };
+    // `word_1 = # ...`: an assignment whose value is left out.
+    let code = line[..hash].trim_end();
+    if code.ends_with('=')
+        && !code.ends_with("==")
+        && !code.ends_with(['<', '>', '!'])
+        && code.len() > 1
+        && !code[..code.len() - 1]
+            .trim_end()
+            .ends_with(['<', '>', '!', '='])
+    {
+        return true;
+    }
     let comment = line[hash + 1..].to_ascii_lowercase();
     comment
         .split(|c: char| !c.is_ascii_alphanumeric())

@@ -25,7 +25,8 @@ declare_rule! {
     /// Rebinding from the old value in a way whose second run gives the same state is not
     /// reported: filters (`df = df[df.x > 0]`, `query`), `dropna`, `drop_duplicates`,
     /// `fillna(0)`, casts (`astype`, `np.asarray(x, dtype=...)`, `pd.to_datetime(df["d"])`),
-    /// `copy`, `sorted`, `reset_index(drop=True)`, `x = x[:5]`, `df.loc[:label]`, set union or intersection with a constant
+    /// `copy`, `sorted`, a shuffle of every row (`df.sample(frac=1)`, `n=len(df)`, without
+    /// replacement), `reset_index(drop=True)`, `x = x[:5]`, `df.loc[:label]`, set union or intersection with a constant
     /// (`s |= {1}`), and any call not in the table above: only what a second run is known to
     /// change is reported. A cell that binds the name from scratch first is fine. A call counts
     /// for what the called function does to globals (`global n; n += 1`, `results.append(x)`),
@@ -341,6 +342,8 @@ fn call_effect(call: &ast::ExprCall, name: &str) -> Option<String> {
         "set_index" if on_name => {
             Some("raises `KeyError`: the column is the index after the first".to_string())
         }
+        // Every row, without replacement: a shuffle, and shuffling again loses nothing.
+        "sample" if on_name && whole_shuffle(call, name) => None,
         "shift" | "diff" | "pct_change" | "cumsum" | "cumprod" | "transpose" | "pivot"
         | "pivot_table" | "melt" | "stack" | "unstack" | "explode" | "sample" | "add_prefix"
         | "add_suffix"
@@ -350,6 +353,35 @@ fn call_effect(call: &ast::ExprCall, name: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether `x.sample(...)` takes every row of `x` without replacement (`frac=1`,
+/// `n=len(x)`): a shuffle.
+fn whole_shuffle(call: &ast::ExprCall, name: &str) -> bool {
+    let value = |key: &str| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == key))
+            .map(|k| &k.value)
+    };
+    if value("replace").is_some_and(|v| !matches!(v, Expr::BooleanLiteral(b) if !b.value)) {
+        return false;
+    }
+    let whole_fraction = value("frac").is_some_and(|v| match v {
+        Expr::NumberLiteral(n) => match &n.value {
+            ast::Number::Int(i) => i.as_u64() == Some(1),
+            ast::Number::Float(f) => *f == 1.0,
+            ast::Number::Complex { .. } => false,
+        },
+        _ => false,
+    });
+    let every_row = value("n").or(call.arguments.args.first()).is_some_and(|v| {
+        matches!(v, Expr::Call(len) if matches!(&*len.func, Expr::Name(f) if f.id.as_str() == "len")
+            && len.arguments.args.len() == 1
+            && mentions(&len.arguments.args[0], name))
+    });
+    whole_fraction || every_row
 }
 
 /// Whether a `concat` joins side by side: `axis=1` or `axis="columns"`.

@@ -20,10 +20,10 @@ declare_rule! {
     /// `globals().update(...)`. Reads guarded by `try` / `except NameError` (or `Exception`,
     /// `BaseException`) or by `if "x" in globals():` are not reported. Cells with a syntax
     /// error, Python 2 cells and cells IPython dedents still count for the names they bind.
-    /// Exercise notebooks leave blanks for the reader to fill in: after the first code cell of
-    /// comments only, one of which marks code to write (`# TODO: build the model`, `# your
-    /// code here`), or the first cell that fails to parse at such a blank
-    /// (`model = # TODO`), names nothing binds are not reported: the exercise binds them.
+    /// Exercise notebooks leave blanks for the reader to fill in: from the first code cell
+    /// with a comment that marks code to write (`# TODO: build the model`, `# your code
+    /// here`, `model = # ...`) on, names nothing binds are not reported: the exercise binds
+    /// them.
     /// Names a platform provides go in the `builtins` option (Spark runtimes' `spark`, `sc`,
     /// `sqlContext` and `dbutils` are there by default). Cell magics bind as IPython runs them:
     /// `%%time`, `%%capture` and `%%px --local` bind what their body binds, `%%timeit` (which
@@ -70,10 +70,11 @@ impl Rule for UndefinedName {
             return;
         }
         let builtins = &checker.options::<HiddenStateOptions>().builtins;
-        // Past an exercise's first blank, a name nothing binds is what the reader is to write.
+        // From an exercise's first blank on, a name nothing binds is what the reader is to
+        // write.
         let first_blank = (0..checker.cells.len())
             .find(|&i| {
-                checker.cells[i].is_exercise() || checker.notebook.cells[i].is_exercise_blank()
+                checker.cells[i].is_exercise() || checker.notebook.cells[i].has_exercise_marker()
             })
             .unwrap_or(usize::MAX);
         // name -> (first read, first read in each other cell)
@@ -84,7 +85,7 @@ impl Rule for UndefinedName {
                 continue;
             };
             if read.status != ReadStatus::Undefined
-                || cell > first_blank
+                || cell >= first_blank
                 || matches!(read.via, Via::Call { .. })
                 || builtins.iter().any(|b| b == event.name.as_str())
             {

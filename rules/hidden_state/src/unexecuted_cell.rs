@@ -14,12 +14,14 @@ declare_rule! {
     /// notebook has more than twice as many that never did), the counts are strays of a few
     /// cells run by hand: one finding says so, with the other cells as related locations. A
     /// last count below an earlier one, on a cell without outputs, is such a stray too, and
-    /// does not stretch the span. A cell without outputs between run cells whose counts leave
-    /// out, kept by no cell, at least as many numbers as there are such cells between them
-    /// (counts 2, -, -, 5) is not reported: clearing a cell's outputs clears its count too, so it may well have
-    /// run. Nor is a cell of an exercise, with a comment marking code left for the reader to
-    /// write (`# TODO`, `# your code here`): it is left unrun on purpose. It reads counts and
-    /// sources only, so it runs on notebooks of every kernel.
+    /// does not stretch the span. A cell is reported only when the counts of the run cells
+    /// around it say one run went from one to the other without it: the count below is higher
+    /// and every number between is kept by some cell (counts 3 and 4). A number no cell kept
+    /// may be this cell's, cleared with its outputs (clearing outputs clears the count), and
+    /// counts that fall come from different sessions. Nor is a cell of an exercise, with a
+    /// comment marking code left for the reader to write (`# TODO`, `# your code here`): it is
+    /// left unrun on purpose. It reads counts and sources only, so it runs on notebooks of
+    /// every kernel.
     ///
     /// ## Why is this bad?
     /// The saved results come from a run that skipped this cell. Either the cell is not needed,
@@ -130,18 +132,23 @@ impl Rule for UnexecutedCell {
         counts.dedup();
         for index in skipped {
             let cell = &checker.notebook.cells[index];
-            if cleared(&executed, &counts, cells, index)
-                || cell.source.lines().any(is_exercise_marker)
-            {
+            if cell.source.lines().any(is_exercise_marker) {
                 continue;
             }
+            let Some(((above, low), (below, high))) = run_around(&executed, &counts, index) else {
+                continue;
+            };
+            let around = format!(
+                "the run that saved counts {low} (cell {}) and {high} (cell {}) left no count for it",
+                above + 1,
+                below + 1
+            );
             // Outputs without a count come from a run of another session: the cell ran, just
             // not in the run the other counts are from.
             let message = if cell.outputs.is_empty() {
-                "code cell was never run, but cells above and below it were"
+                format!("code cell was never run: {around}")
             } else {
-                "code cell has no execution count: its outputs are from an earlier run, and the \
-                 run that saved the cells above and below it skipped it"
+                format!("code cell has no execution count: its outputs are from an earlier run; {around}")
             };
             checker.report(
                 Diagnostic::new(&Self::META, checker.cell_span(index), message)
@@ -151,36 +158,25 @@ impl Rule for UnexecutedCell {
     }
 }
 
-/// Whether the never-run cell at `index`, without outputs, may have run and been cleared:
-/// between the counts of the run cells around it, at least as many numbers are kept by no
-/// cell as there are such cells between them (counts 2, -, -, 5). Clearing a cell's outputs
-/// clears its count.
-fn cleared(executed: &[(usize, i64)], counts: &[i64], cells: &[Cell], index: usize) -> bool {
-    if !cells[index].outputs.is_empty() {
-        return false;
-    }
+/// The run cells above and below the never-run cell at `index`, as (cell, count), when their
+/// counts say one run went from one to the other without running it: the count below is
+/// higher, and every number between them is kept by some cell. A free number between them
+/// may be this cell's, cleared with its outputs (clearing outputs clears the count), and
+/// counts that fall belong to different sessions: neither says the cell never ran.
+fn run_around(
+    executed: &[(usize, i64)],
+    counts: &[i64],
+    index: usize,
+) -> Option<((usize, i64), (usize, i64))> {
     let after = executed.partition_point(|&(cell, _)| cell < index);
-    let (Some(&(above, low)), Some(&(below, high))) = (
-        after.checked_sub(1).map(|i| &executed[i]),
-        executed.get(after),
-    ) else {
-        return false;
-    };
+    let above = executed[after.checked_sub(1)?];
+    let below = *executed.get(after)?;
+    let (low, high) = (above.1, below.1);
     if high <= low {
-        return false;
+        return None;
     }
-    let blank = cells[above + 1..below]
-        .iter()
-        .filter(|c| {
-            c.is_code()
-                && c.execution_count.is_none()
-                && c.outputs.is_empty()
-                && !runs_nothing(&c.source)
-        })
-        .count();
     let kept = counts.partition_point(|&c| c < high) - counts.partition_point(|&c| c <= low);
-    let free = i128::from(high) - i128::from(low) - 1 - kept as i128;
-    free >= blank as i128
+    (i128::from(high) - i128::from(low) - 1 == kept as i128).then_some((above, below))
 }
 
 /// How many other never-run cells a notebook-wide finding lists.

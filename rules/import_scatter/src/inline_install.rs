@@ -10,9 +10,11 @@ declare_rule! {
     /// `pip install`. One finding per line.
     ///
     /// A notebook that installs its own packages by design, where there is no requirements
-    /// file to declare them in, is held to pinning them: a Colab notebook (`metadata.colab`,
-    /// an import of `google.colab`, an "Open in Colab" link) or a setup notebook (its code
-    /// cells run only shell and magic lines). There, only a package installed without a
+    /// file to declare them in, is held to pinning them: a notebook of a hosted service
+    /// (Colab: `metadata.colab`, an import of `google.colab`, an "Open in Colab" link; Kaggle;
+    /// Databricks; Vertex AI Workbench: `metadata.environment.type` `gcloud`; SageMaker: an
+    /// `ml.*` instance type) or a setup notebook (its code cells run only shell and magic
+    /// lines, and `import sys` / `import os`). There, only a package installed without a
     /// pinned version (`name==1.2.3`, `name=1.2` for conda, a file or a Git URL at a revision)
     /// is reported, and system packages are not.
     ///
@@ -91,7 +93,7 @@ impl Rule for InlineInstall {
                         ),
                     )
                     .with_help(
-                        "pin each package (`name==1.2.3`): the notebook installs its own packages (a Colab notebook, or one that only installs), so the pin is what keeps the next run on the same code",
+                        "pin each package (`name==1.2.3`): the notebook installs its own packages (a hosted notebook such as Colab, or one that only installs), so the pin is what keeps the next run on the same code",
                     )
                 } else {
                     Diagnostic::new(
@@ -127,12 +129,29 @@ fn is_shell_cell(source: &str) -> bool {
 }
 
 /// Whether the notebook installs its own packages by design, where there is no
-/// requirements file to declare them in: a Colab notebook (`metadata.colab`, an import of
-/// `google.colab`, an "Open in Colab" link), or a notebook whose code only runs shell and magic
-/// lines (a setup notebook: it is the install step).
+/// requirements file to declare them in: a hosted notebook (Colab, Kaggle, Databricks, Vertex
+/// AI Workbench, SageMaker), or a notebook whose code only runs shell and magic lines (a setup
+/// notebook: it is the install step).
 fn installs_by_design(checker: &Checker<'_>) -> bool {
     let notebook = checker.notebook;
-    if notebook.metadata.get("colab").is_some() {
+    let metadata = &notebook.metadata;
+    let hosted = metadata.get("colab").is_some()
+        || metadata.get("kaggle").is_some()
+        || metadata
+            .get("application/vnd.databricks.v1+notebook")
+            .is_some()
+        // Vertex AI Workbench and AI Platform notebooks run on a managed image.
+        || metadata
+            .get("environment")
+            .and_then(|e| e.get("type"))
+            .and_then(|t| t.as_str())
+            == Some("gcloud")
+        // SageMaker records the instance it ran on (`ml.t3.medium`).
+        || metadata
+            .get("instance_type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.starts_with("ml."));
+    if hosted {
         return true;
     }
     let colab = notebook.cells.iter().any(|cell| {
@@ -145,7 +164,10 @@ fn installs_by_design(checker: &Checker<'_>) -> bool {
             is_shell_cell(&cell.source)
                 || cell.source.lines().all(|line| {
                     let line = line.trim();
-                    line.is_empty() || line.starts_with(['#', '!', '%'])
+                    // `import sys` for `!{sys.executable} -m pip install ...`.
+                    line.is_empty()
+                        || line.starts_with(['#', '!', '%'])
+                        || matches!(line, "import sys" | "import os")
                 })
         })
 }

@@ -42,7 +42,7 @@ declare_options! {
         max_code_cells: Count = "50", key = "max-code-cells", rules = ["NB603"];
         /// The most lines of code a notebook may have (with more than `max-code-cells` code
         /// cells; blank lines and comments do not count).
-        max_notebook_lines: Count = "500", key = "max-notebook-lines", rules = ["NB603"];
+        max_notebook_lines: Count = "800", key = "max-notebook-lines", rules = ["NB603"];
     }
 }
 

@@ -1,12 +1,14 @@
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule};
 
-use crate::{is_code_line, MegaCellsOptions};
+use crate::{code_line_starts, MegaCellsOptions};
 
 declare_rule! {
     /// ## What it does
     /// Reports a notebook with more than `max-code-cells` (50) code cells and more than
-    /// `max-notebook-lines` (500) lines of code in all, at the first code cell past the limit.
-    /// Blank cells, blank lines and comments do not count. Both limits must be passed: a
+    /// `max-notebook-lines` (800) lines of code in all, at the first code cell past the limit.
+    /// Lines of code are counted as NB601 counts them (logical lines: a statement wrapped
+    /// inside brackets counts once); blank cells, blank lines, comments and docstrings do not
+    /// count. Both limits must be passed: a
     /// reference of one-line examples (`x[0]`, `x[1:3]`, ... over a hundred cells) is long in
     /// cells but short in code, and one cell per step is what NB601 asks for.
     ///
@@ -70,14 +72,18 @@ impl Rule for NotebookTooLong {
         if code.len() <= limit {
             return;
         }
+        // Lines of code as NB601 counts them: logical lines, docstrings aside.
         let lines: usize = code
             .iter()
             .map(|&i| {
-                checker.notebook.cells[i]
-                    .source
-                    .lines()
-                    .filter(|line| is_code_line(line))
-                    .count()
+                let parsed = &checker.cells[i];
+                let parsed = parsed.parsed.as_ref().filter(|p| p.errors().is_empty());
+                code_line_starts(
+                    &checker.notebook.cells[i].source,
+                    parsed.map(|p| p.syntax()),
+                    parsed.map(|p| &**p.tokens()),
+                )
+                .len()
             })
             .sum();
         let max_lines = options.max_notebook_lines;
