@@ -159,11 +159,21 @@ fn errors_shown_on_purpose_are_not_reported_and_other_languages_are_named() {
         cell("gcloud storage cp model.joblib gs://bucket/\n", json!([]), json!([])),
         cell("def train_and_evaluate(args):\n    # TODO: write the training loop\n", json!([]), json!([])),
         cell("x = = 2\n", json!([]), json!([])),
+        cell("const fetch = require('node-fetch');\n", json!([]), json!([])),
+        cell("val ssc = new StreamingContext(conf, Seconds(1))\n", json!([]), json!([])),
     ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
     .to_string();
     let (stdout, stderr) = check(&text, "NB002");
     let nb002: Vec<&str> = stdout.lines().filter(|l| l.contains("NB002")).collect();
-    assert_eq!(nb002.len(), 3, "{stdout}");
+    assert_eq!(nb002.len(), 5, "{stdout}");
+    assert!(
+        nb002[3].contains("cell 7:") && nb002[3].contains("this line is JavaScript"),
+        "{stdout}"
+    );
+    assert!(
+        nb002[4].contains("cell 8:") && nb002[4].contains("this line is Scala"),
+        "{stdout}"
+    );
     assert!(
         nb002[0].contains("cell 3:") && nb002[0].contains("this line is SQL, not Python"),
         "{stdout}"

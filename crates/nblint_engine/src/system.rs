@@ -54,8 +54,9 @@ crate::declare_rule! {
     /// fails within three lines of a line marked as code left to write (`model = # TODO: your
     /// code here`, a `def` whose body is `# TODO`), gets one note for the notebook. A cell
     /// that shows its error on purpose is not reported: tagged `raises-exception`, or saved
-    /// with the `SyntaxError` as its output. A line of SQL (`SELECT ...`) or of a shell
-    /// command (`gcloud ...`) is named as such, with the cell magic to run it.
+    /// with the `SyntaxError` as its output. A line of SQL (`SELECT ...`), Scala (`val ...`),
+    /// JavaScript (`const ...`) or a shell command (`gcloud ...`) is named as such, with the
+    /// cell magic to run it or the advice to make the cell markdown or raw.
     ///
     /// A cell nested deeper than Python accepts is reported at its first line without being
     /// parsed: more than 200 nested brackets ("too many nested parentheses"), more than 100
@@ -176,7 +177,9 @@ impl Rule for SyntaxError {
                     format!("syntax error: this line is {language}, not Python ({message})"),
                     match language {
                         "SQL" => "run it with a cell magic (`%%sql`, `%%bigquery`) or make the cell markdown or raw; nblint's other rules skip this cell until then",
-                        _ => "run it with `!` or a `%%bash` cell, or make the cell markdown or raw; nblint's other rules skip this cell until then",
+                        "a shell command" => "run it with `!` or a `%%bash` cell, or make the cell markdown or raw; nblint's other rules skip this cell until then",
+                        "JavaScript" => "run it with `%%javascript`, or make the cell markdown or raw; nblint's other rules skip this cell until then",
+                        _ => "make the cell markdown or raw, or run it in a kernel of its language; nblint's other rules skip this cell until then",
                     },
                 )
             } else {
@@ -262,7 +265,8 @@ fn misplaced(body: &[ruff_python_ast::Stmt]) -> Option<(TextRange, &'static str)
 }
 
 /// The language a line that fails to parse as Python is written in, when its first word
-/// says so: SQL (`SELECT ...`, `CREATE TABLE ...`) or a shell command (`gcloud ...`).
+/// says so: SQL (`SELECT ...`, `CREATE TABLE ...`), Scala (`val x = ...`), JavaScript
+/// (`const fetch = ...`), a `//` comment, or a shell command (`gcloud ...`).
 fn other_language(line: &str) -> Option<&'static str> {
     let mut words = line.split_whitespace();
     let first = words.next()?;
@@ -276,6 +280,18 @@ fn other_language(line: &str) -> Option<&'static str> {
         || (second.is_some() && sql.iter().any(|k| first.eq_ignore_ascii_case(k)))
     {
         return Some("SQL");
+    }
+    // Declarations of other languages that a Python line never starts with.
+    // A second word that is not an operator: `val x`, not `val = 1` (a Python name).
+    let declares = second.is_some_and(|w| !w.starts_with(['=', '(', '.', '[', ',', ':']));
+    match first {
+        "val" | "object" | "implicit" | "println" if declares => return Some("Scala"),
+        "const" | "let" | "function" | "'use" | "\"use" if declares => {
+            return Some("JavaScript");
+        }
+        "var" if declares => return Some("JavaScript or Scala"),
+        _ if first.starts_with("//") => return Some("a `//` comment of another language"),
+        _ => {}
     }
     let shell = [
         "gcloud",

@@ -363,7 +363,8 @@ pub fn too_deep(source: &str) -> Option<String> {
 /// Whether a line holds a comment marking code left for a reader to write, as exercise
 /// notebooks do: `TODO` (as a word, any case), `your code`, `code here`, `code goes here`,
 /// `fill in`, `start code here`, `replace with your` (`BUCKET = # REPLACE WITH YOUR BUCKET`),
-/// or an assignment whose value is left out for a comment (`word_1 = #`).
+/// `complete this section`, or an assignment whose value is left out for a comment
+/// (`word_1 = #`), or one commented out and left empty (`# A_train =`).
 pub fn is_exercise_marker(line: &str) -> bool {
     let Some(hash) = line.find('#') else {
         return false;
@@ -381,6 +382,18 @@ pub fn is_exercise_marker(line: &str) -> bool {
         return true;
     }
     let comment = line[hash + 1..].to_ascii_lowercase();
+    // `# A_train =`: the assignment the reader is to write, commented out and left empty.
+    if let Some(target) = comment.trim().strip_suffix('=') {
+        let target = target.trim_end();
+        if !target.is_empty()
+            && !target.ends_with(['=', '<', '>', '!'])
+            && target
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b',' | b' '))
+        {
+            return true;
+        }
+    }
     comment
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|word| word == "todo")
@@ -391,6 +404,10 @@ pub fn is_exercise_marker(line: &str) -> bool {
             "fill in",
             "fill this in",
             "start code here",
+            "complete this section",
+            "complete the code",
+            "complete the following",
+            "write your code",
             "replace with your",
             "replace by your",
         ]

@@ -1,6 +1,7 @@
 use nblint_engine::semantic::Map;
 
 use crate::HiddenStateOptions;
+use nblint_engine::nblint_notebook::CellKind;
 use nblint_engine::semantic::{EventKind, ReadStatus, Via};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
@@ -22,8 +23,8 @@ declare_rule! {
     /// error, Python 2 cells and cells IPython dedents still count for the names they bind.
     /// Exercise notebooks leave blanks for the reader to fill in: from the first code cell
     /// with a comment that marks code to write (`# TODO: build the model`, `# your code
-    /// here`, `model = # ...`) on, names nothing binds are not reported: the exercise binds
-    /// them.
+    /// here`, `model = # ...`, `# model =`), or the first markdown cell that sets a "Lab
+    /// Task", on, names nothing binds are not reported: the exercise binds them.
     /// Names a platform provides go in the `builtins` option (Spark runtimes' `spark`, `sc`,
     /// `sqlContext` and `dbutils` are there by default). Cell magics bind as IPython runs them:
     /// `%%time`, `%%capture` and `%%px --local` bind what their body binds, `%%timeit` (which
@@ -71,12 +72,22 @@ impl Rule for UndefinedName {
         }
         let builtins = &checker.options::<HiddenStateOptions>().builtins;
         // From an exercise's first blank on, a name nothing binds is what the reader is to
-        // write.
-        let first_blank = (0..checker.cells.len())
-            .find(|&i| {
-                checker.cells[i].is_exercise() || checker.notebook.cells[i].has_exercise_marker()
+        // write. Looked for at the first name nothing binds.
+        let mut first_blank: Option<usize> = None;
+        let mut first_blank = || {
+            *first_blank.get_or_insert_with(|| {
+                (0..checker.cells.len())
+                    .find(|&i| {
+                        let cell = &checker.notebook.cells[i];
+                        checker.cells[i].is_exercise()
+                            || cell.has_exercise_marker()
+                            // A lab's task set in markdown ("Lab Task #2: build `traindf`").
+                            || (cell.kind == CellKind::Markdown
+                                && cell.source.contains("Lab Task"))
+                    })
+                    .unwrap_or(usize::MAX)
             })
-            .unwrap_or(usize::MAX);
+        };
         // name -> (first read, first read in each other cell)
         let mut reads: Vec<(&str, Span, Vec<Span>)> = Vec::new();
         let mut position: Map<&str, usize> = Map::default();
@@ -85,9 +96,9 @@ impl Rule for UndefinedName {
                 continue;
             };
             if read.status != ReadStatus::Undefined
-                || cell >= first_blank
                 || matches!(read.via, Via::Call { .. })
                 || builtins.iter().any(|b| b == event.name.as_str())
+                || cell >= first_blank()
             {
                 continue;
             }

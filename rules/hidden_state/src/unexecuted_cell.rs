@@ -14,14 +14,14 @@ declare_rule! {
     /// notebook has more than twice as many that never did), the counts are strays of a few
     /// cells run by hand: one finding says so, with the other cells as related locations. A
     /// last count below an earlier one, on a cell without outputs, is such a stray too, and
-    /// does not stretch the span. A cell is reported only when the counts of the run cells
-    /// around it say one run went from one to the other without it: the count below is higher
-    /// and every number between is kept by some cell (counts 3 and 4). A number no cell kept
-    /// may be this cell's, cleared with its outputs (clearing outputs clears the count), and
-    /// counts that fall come from different sessions. Nor is a cell of an exercise, with a
-    /// comment marking code left for the reader to write (`# TODO`, `# your code here`): it is
-    /// left unrun on purpose. It reads counts and sources only, so it runs on notebooks of
-    /// every kernel.
+    /// does not stretch the span. A cell is reported only when the run cells around it ran
+    /// one right after the other (counts 3 and 4): a number between them may be this cell's,
+    /// cleared with its outputs (clearing outputs clears the count), or another cell's, run
+    /// out of order or in another session. Nor is a cell of an exercise, with a comment
+    /// marking code left for the reader to write (`# TODO`, `# your code here`): it is
+    /// left unrun on purpose; nor a cell that only shows something (`print(tf.__version__)`,
+    /// `!pip freeze`, `!nvidia-smi`): running it would change nothing below. It reads counts
+    /// and sources only, so it runs on notebooks of every kernel.
     ///
     /// ## Why is this bad?
     /// The saved results come from a run that skipped this cell. Either the cell is not needed,
@@ -120,26 +120,27 @@ impl Rule for UnexecutedCell {
                  (`jupyter nbconvert --clear-output`)",
             );
             for &index in skipped.iter().skip(1).take(MAX_RELATED) {
-                diagnostic = diagnostic.with_related(checker.cell_span(index), "never run either");
+                let label = if cells[index].outputs.is_empty() {
+                    "never run either"
+                } else {
+                    "no count either; its outputs are from another session"
+                };
+                diagnostic = diagnostic.with_related(checker.cell_span(index), label);
             }
             checker.report(diagnostic);
             return;
         }
-        // Every saved count, sorted: the numbers a cleared cell could have had are the ones
-        // no cell kept.
-        let mut counts: Vec<i64> = cells.iter().filter_map(|c| c.execution_count).collect();
-        counts.sort_unstable();
-        counts.dedup();
         for index in skipped {
             let cell = &checker.notebook.cells[index];
-            if cell.source.lines().any(is_exercise_marker) {
+            if cell.source.lines().any(is_exercise_marker) || only_shows(&cell.source) {
                 continue;
             }
-            let Some(((above, low), (below, high))) = run_around(&executed, &counts, index) else {
+            let Some(((above, low), (below, high))) = run_around(&executed, index) else {
                 continue;
             };
             let around = format!(
-                "the run that saved counts {low} (cell {}) and {high} (cell {}) left no count for it",
+                "the cells above and below it ran one right after the other (counts {low} in cell {} \
+                 and {high} in cell {})",
                 above + 1,
                 below + 1
             );
@@ -148,7 +149,9 @@ impl Rule for UnexecutedCell {
             let message = if cell.outputs.is_empty() {
                 format!("code cell was never run: {around}")
             } else {
-                format!("code cell has no execution count: its outputs are from an earlier run; {around}")
+                format!(
+                    "code cell has no execution count: its outputs are from another session; {around}"
+                )
             };
             checker.report(
                 Diagnostic::new(&Self::META, checker.cell_span(index), message)
@@ -158,25 +161,71 @@ impl Rule for UnexecutedCell {
     }
 }
 
-/// The run cells above and below the never-run cell at `index`, as (cell, count), when their
-/// counts say one run went from one to the other without running it: the count below is
-/// higher, and every number between them is kept by some cell. A free number between them
-/// may be this cell's, cleared with its outputs (clearing outputs clears the count), and
-/// counts that fall belong to different sessions: neither says the cell never ran.
-fn run_around(
-    executed: &[(usize, i64)],
-    counts: &[i64],
-    index: usize,
-) -> Option<((usize, i64), (usize, i64))> {
+/// The run cells above and below the never-run cell at `index`, as (cell, count), when they
+/// ran one right after the other (counts 3 and 4): the run went from one to the other without
+/// this cell. A number between them may be this cell's, cleared with its outputs (clearing
+/// outputs clears the count), or another cell's run out of order or in another session:
+/// neither says the cell never ran.
+fn run_around(executed: &[(usize, i64)], index: usize) -> Option<((usize, i64), (usize, i64))> {
     let after = executed.partition_point(|&(cell, _)| cell < index);
     let above = executed[after.checked_sub(1)?];
     let below = *executed.get(after)?;
-    let (low, high) = (above.1, below.1);
-    if high <= low {
-        return None;
+    (i128::from(below.1) - i128::from(above.1) == 1).then_some((above, below))
+}
+
+/// Whether a cell only shows something without changing state: `print(...)` calls, bare names
+/// (`tf.__version__`), and shell or magic lines that only read (`!pip freeze`, `!ls`,
+/// `!nvidia-smi`). Running it would change nothing below.
+fn only_shows(source: &str) -> bool {
+    let mut any = false;
+    for line in source.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        any = true;
+        let shows = if let Some(command) = line.strip_prefix(['!', '%']) {
+            let mut words = command.split_whitespace();
+            matches!(
+                (words.next(), words.next()),
+                (
+                    Some("pip" | "pip3" | "conda"),
+                    Some("freeze" | "list" | "show")
+                ) | (
+                    Some(
+                        "ls" | "pwd"
+                            | "cat"
+                            | "head"
+                            | "tail"
+                            | "nvidia-smi"
+                            | "which"
+                            | "env"
+                            | "df"
+                            | "du"
+                            | "free"
+                            | "lscpu"
+                            | "who"
+                            | "whos"
+                            | "lsmagic"
+                            | "date"
+                            | "hostname"
+                            | "uname"
+                            | "wc",
+                    ),
+                    _,
+                ) | (Some("python" | "python3"), Some("--version" | "-V"))
+            )
+        } else if let Some(inner) = line.strip_prefix("print(") {
+            inner.ends_with(')')
+        } else {
+            line.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+        };
+        if !shows {
+            return false;
+        }
     }
-    let kept = counts.partition_point(|&c| c < high) - counts.partition_point(|&c| c <= low);
-    (i128::from(high) - i128::from(low) - 1 == kept as i128).then_some((above, below))
+    any
 }
 
 /// How many other never-run cells a notebook-wide finding lists.

@@ -11,8 +11,9 @@ declare_rule! {
     ///
     /// A notebook that installs its own packages by design, where there is no requirements
     /// file to declare them in, is held to pinning them: a notebook of a hosted service
-    /// (Colab: `metadata.colab`, an import of `google.colab`, an "Open in Colab" link; Kaggle;
-    /// Databricks; Vertex AI Workbench: `metadata.environment.type` `gcloud`; SageMaker: an
+    /// (Colab: `metadata.colab`, Colab cell metadata, an import of `google.colab`, an "Open in
+    /// Colab" link; Kaggle: its metadata or `/kaggle/input`; Databricks; Vertex AI Workbench:
+    /// `metadata.environment.type` `gcloud` or `/home/jupyter` in the code; SageMaker: an
     /// `ml.*` instance type) or a setup notebook (its code cells run only shell and magic
     /// lines, and `import sys` / `import os`). There, only a package installed without a
     /// pinned version (`name==1.2.3`, `name=1.2` for conda, a file or a Git URL at a revision)
@@ -154,10 +155,20 @@ fn installs_by_design(checker: &Checker<'_>) -> bool {
     if hosted {
         return true;
     }
+    // Colab, or a hosted machine's paths in the code (`/home/jupyter` on Vertex Workbench,
+    // `/kaggle/input`), or cells an editor of those services marked.
     let colab = notebook.cells.iter().any(|cell| {
         let text = cell.source.as_bytes();
-        memchr::memmem::find(text, b"google.colab").is_some()
-            || memchr::memmem::find(text, b"colab.research.google.com").is_some()
+        [
+            "google.colab",
+            "colab.research.google.com",
+            "/home/jupyter",
+            "/kaggle/input",
+        ]
+        .iter()
+        .any(|needle| memchr::memmem::find(text, needle.as_bytes()).is_some())
+            || cell.metadata.get("colab_type").is_some()
+            || cell.metadata.get("colab").is_some()
     });
     colab
         || notebook.cells.iter().filter(|c| c.is_code()).all(|cell| {

@@ -53,12 +53,13 @@ pub(crate) fn is_code_line(line: &str) -> bool {
 }
 
 /// Where each line of code of a parsed cell starts, in order: the lines on which a logical
-/// line of Python starts (a statement, or a compound statement's header), comments aside,
+/// line of Python starts (a statement, or a compound statement's header; statements joined
+/// by `;` are one), comments aside,
 /// outside strings standing alone as statements (a docstring, or a string used as a block
 /// comment), which are documentation. What a statement writes over many lines inside brackets
 /// (a call with one argument per line, as formatters write it, a table of constants, a
-/// request's JSON body) and the lines a multi-line string continues on (an SQL query) are part
-/// of the one line of code they start on: how code is wrapped does not make a cell longer.
+/// request's JSON body), after a backslash, and the lines a multi-line string continues on (an
+/// SQL query) are part of the one line of code they start on: how code is wrapped does not make a cell longer.
 /// Without tokens (a cell read for its names only), every line that is not blank or a comment.
 pub(crate) fn code_line_starts(
     source: &str,
@@ -93,33 +94,27 @@ pub(crate) fn code_line_starts(
     }
     let mut strings = docstrings.0.iter().peekable();
     let mut starts: Vec<usize> = Vec::new();
-    // Brackets open at the current token: inside them, a token continues the logical line.
-    let mut depth: usize = 0;
+    // A logical line starts at the first token after a `Newline` token (the end of a
+    // statement): tokens inside brackets, after a closing bracket on a later line (`):` of a
+    // wrapped header, `).round(2)`) or after a backslash continue it.
+    let mut logical_start = true;
     for token in tokens {
-        let kind = token.kind();
-        let inside = depth > 0;
-        match kind {
-            TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => depth += 1,
-            TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace => {
-                depth = depth.saturating_sub(1);
+        match token.kind() {
+            TokenKind::Newline => {
+                logical_start = true;
+                continue;
             }
+            TokenKind::Comment
+            | TokenKind::NonLogicalNewline
+            | TokenKind::Indent
+            | TokenKind::Dedent
+            | TokenKind::EndOfFile => continue,
             _ => {}
         }
-        if inside
-            || matches!(
-                kind,
-                TokenKind::Comment
-                    | TokenKind::Newline
-                    | TokenKind::NonLogicalNewline
-                    | TokenKind::Indent
-                    | TokenKind::Dedent
-                    | TokenKind::EndOfFile
-                    | TokenKind::FStringMiddle
-                    | TokenKind::TStringMiddle
-            )
-        {
+        if !logical_start {
             continue;
         }
+        logical_start = false;
         let at = token.start().to_usize();
         // Tokens come in source order, and so do the statements' strings.
         while strings.next_if(|s| s.end().to_usize() <= at).is_some() {}
