@@ -113,9 +113,20 @@ fn python3_metadata_over_cells_python2_ran_is_read_as_python2() {
     let (stdout, stderr) = check(&nb(error), "NB002");
     assert!(!stdout.contains("NB002"), "{stdout}");
     assert!(!stderr.contains("Python 2"), "{stderr}");
-    // No outputs: nothing shows what ran it.
-    let (stdout, _) = check(&nb(json!([])), "NB002");
-    assert!(stdout.contains("NB002"), "{stdout}");
+    // A count and no outputs, no error: it ran, on Python 2 (a definition shows nothing).
+    let (stdout, stderr) = check(&nb(json!([])), "NB002");
+    assert!(!stdout.contains("NB002"), "{stdout}");
+    assert!(
+        stderr.contains("saved outputs show Python 2 ran it"),
+        "{stderr}"
+    );
+    // Never run: nothing shows what ran it.
+    let never = json!({"cells": [{"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": "print 'starting'\n"}], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}).to_string();
+    let (stdout, _) = check(&never, "NB002");
+    assert!(
+        stdout.contains("Python 2 syntax in a Python 3 notebook"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -161,11 +172,16 @@ fn errors_shown_on_purpose_are_not_reported_and_other_languages_are_named() {
         cell("x = = 2\n", json!([]), json!([])),
         cell("const fetch = require('node-fetch');\n", json!([]), json!([])),
         cell("val ssc = new StreamingContext(conf, Seconds(1))\n", json!([]), json!([])),
+        cell("// define listener\nclass MyListener extends StreamingListener {\n}\n", json!([]), json!([])),
     ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
     .to_string();
     let (stdout, stderr) = check(&text, "NB002");
     let nb002: Vec<&str> = stdout.lines().filter(|l| l.contains("NB002")).collect();
-    assert_eq!(nb002.len(), 5, "{stdout}");
+    assert_eq!(nb002.len(), 6, "{stdout}");
+    assert!(
+        nb002[5].contains("cell 9:") && nb002[5].contains("this line is Scala"),
+        "{stdout}"
+    );
     assert!(
         nb002[3].contains("cell 7:") && nb002[3].contains("this line is JavaScript"),
         "{stdout}"

@@ -402,11 +402,12 @@ fn read_python2(
         .filter(|(i, c)| c.fails_on_python2_syntax(&notebook.cells[*i].source))
         .map(|(i, _)| i)
         .collect();
-    // A cell of Python 2 syntax saved with outputs but no error ran on Python 2, whatever the
-    // metadata says (Python 3 refuses to compile it).
+    // A cell of Python 2 syntax saved with a count or outputs, and no error, ran on Python 2,
+    // whatever the metadata says (Python 3 refuses to compile it, and saves the error).
     let ran_python2 = python2_cells.iter().any(|&i| {
         let cell = &notebook.cells[i];
-        !cell.outputs.is_empty() && cell.outputs.iter().all(|o| o.kind != OutputKind::Error)
+        (cell.execution_count.is_some() || !cell.outputs.is_empty())
+            && cell.outputs.iter().all(|o| o.kind != OutputKind::Error)
     });
     let (python2, how) = match notebook.python_major {
         Some(2) => (true, "declares Python 2"),

@@ -47,9 +47,9 @@ crate::declare_rule! {
     /// `return` or `yield` outside a function, `break` or `continue` outside a loop, `nonlocal`.
     /// Top-level `await` is fine: IPython runs it. A notebook that declares Python 2, or
     /// declares no version and fails on Python 2 syntax (`print x`), or declares Python 3 but
-    /// holds such a cell saved with outputs and no error (Python 2 ran it), gets one note
-    /// instead of a finding per such cell; in a Python 3 notebook the finding says the syntax
-    /// is Python 2's. A cell whose lines all share an indentation, which IPython removes
+    /// holds such a cell saved with a count or outputs and no error (Python 2 ran it), gets
+    /// one note instead of a finding per such cell; in a Python 3 notebook the finding says
+    /// the syntax is Python 2's. A cell whose lines all share an indentation, which IPython removes
     /// before running it, is not an error either, nor is an exercise's blank: a cell that
     /// fails within three lines of a line marked as code left to write (`model = # TODO: your
     /// code here`, a `def` whose body is `# TODO`), gets one note for the notebook. A cell
@@ -172,7 +172,13 @@ impl Rule for SyntaxError {
                     format!("syntax error: Python 2 syntax in a Python 3 notebook ({message})"),
                     "write it in Python 3 (`print(x)`), or declare the Python 2 kernel the notebook was written for; nblint's other rules skip this cell until then",
                 )
-            } else if let Some(language) = other_language(line) {
+            } else if let Some(language) = other_language(line).or_else(|| {
+                // A cell of another language whose first line says so (`// define listener`).
+                source
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .and_then(other_language)
+            }) {
                 (
                     format!("syntax error: this line is {language}, not Python ({message})"),
                     match language {
@@ -290,6 +296,7 @@ fn other_language(line: &str) -> Option<&'static str> {
             return Some("JavaScript");
         }
         "var" if declares => return Some("JavaScript or Scala"),
+        "class" | "abstract" | "case" if line.contains(" extends ") => return Some("Scala"),
         _ if first.starts_with("//") => return Some("a `//` comment of another language"),
         _ => {}
     }

@@ -25,6 +25,7 @@ declare_rule! {
     /// with a comment that marks code to write (`# TODO: build the model`, `# your code
     /// here`, `model = # ...`, `# model =`), or the first markdown cell that sets a "Lab
     /// Task", on, names nothing binds are not reported: the exercise binds them.
+    /// Placeholders the reader is to replace (`YOUR_BUCKET`, `XXX`) are not reported either.
     /// Names a platform provides go in the `builtins` option (Spark runtimes' `spark`, `sc`,
     /// `sqlContext` and `dbutils` are there by default). Cell magics bind as IPython runs them:
     /// `%%time`, `%%capture` and `%%px --local` bind what their body binds, `%%timeit` (which
@@ -59,6 +60,17 @@ declare_rule! {
         default: true,
         fix: Never,
     }
+}
+
+/// Whether a name is a placeholder the reader is to replace: capitals starting with `YOUR`
+/// (`YOUR_BUCKET`, `YOURACCESSKEY`) or made of `X`s (`XXX`).
+fn placeholder(name: &str) -> bool {
+    let capitals = name
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    capitals
+        && (name.starts_with("YOUR")
+            || (name.len() >= 3 && name.bytes().all(|b| b == b'X' || b == b'_')))
 }
 
 /// How many other reading cells a finding lists.
@@ -98,6 +110,7 @@ impl Rule for UndefinedName {
             if read.status != ReadStatus::Undefined
                 || matches!(read.via, Via::Call { .. })
                 || builtins.iter().any(|b| b == event.name.as_str())
+                || placeholder(event.name.as_str())
                 || cell >= first_blank()
             {
                 continue;

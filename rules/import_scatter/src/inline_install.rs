@@ -7,13 +7,15 @@ declare_rule! {
     /// `!conda install`, `%conda install`, `!mamba install`, `!{sys.executable} -m pip install`,
     /// `!python -m pip install`, `!apt-get install`, `!apt install`, the same lines in
     /// `%%bash`, `%%sh` and `%%capture` cells, and `subprocess` or `os.system` calls that run
-    /// `pip install`. One finding per line.
+    /// `pip install`. One finding per line. An upgrade of the installer itself (`pip install
+    /// --upgrade pip setuptools wheel`) is not reported: it is tooling, not a dependency.
     ///
     /// A notebook that installs its own packages by design, where there is no requirements
     /// file to declare them in, is held to pinning them: a notebook of a hosted service
     /// (Colab: `metadata.colab`, Colab cell metadata, an import of `google.colab`, an "Open in
     /// Colab" link; Kaggle: its metadata or `/kaggle/input`; Databricks; Vertex AI Workbench:
-    /// `metadata.environment.type` `gcloud` or `/home/jupyter` in the code; SageMaker: an
+    /// `metadata.environment.type` `gcloud` or `/home/jupyter` in the code; Datalab:
+    /// `google.datalab`, `DL_ANACONDA_HOME`; SageMaker: an
     /// `ml.*` instance type) or a setup notebook (its code cells run only shell and magic
     /// lines, and `import sys` / `import os`). There, only a package installed without a
     /// pinned version (`name==1.2.3`, `name=1.2` for conda, a file or a Git URL at a revision)
@@ -161,6 +163,8 @@ fn installs_by_design(checker: &Checker<'_>) -> bool {
         let text = cell.source.as_bytes();
         [
             "google.colab",
+            "google.datalab",
+            "DL_ANACONDA_HOME",
             "colab.research.google.com",
             "/home/jupyter",
             "/kaggle/input",
@@ -217,19 +221,35 @@ fn install(line: &str, shell_cell: bool) -> Option<Install<'_>> {
         _ => &words,
     };
     let installs = |i: usize| words.get(i) == Some(&"install");
-    let package = |from: usize, conda: bool| Install {
-        what: "a package",
-        unpinned: unpinned(&words[from..], conda),
+    // An upgrade of the installer itself (`pip install --upgrade pip setuptools`) is tooling,
+    // not a dependency of the notebook's code.
+    let package = |from: usize, conda: bool| {
+        let args = &words[from..];
+        let tooling = |w: &&str| {
+            matches!(
+                w.trim_matches(['"', '\'']),
+                "pip" | "pip3" | "setuptools" | "wheel" | "conda" | "mamba"
+            )
+        };
+        let named: Vec<&&str> = args
+            .iter()
+            .take_while(|w| !w.starts_with(['&', ';', '|', '>', '<']))
+            .filter(|w| !w.starts_with('-'))
+            .collect();
+        (named.is_empty() || !named.iter().all(|w| tooling(w))).then(|| Install {
+            what: "a package",
+            unpinned: unpinned(args, conda),
+        })
     };
     match words {
-        [pip, ..] if matches!(*pip, "pip" | "pip3") && installs(1) => Some(package(2, false)),
+        [pip, ..] if matches!(*pip, "pip" | "pip3") && installs(1) => package(2, false),
         [tool, ..] if matches!(*tool, "conda" | "mamba" | "micromamba") && installs(1) => {
-            Some(package(2, true))
+            package(2, true)
         }
         [python, "-m", "pip", ..]
             if (python.starts_with("python") || python.starts_with('{')) && installs(3) =>
         {
-            Some(package(4, false))
+            package(4, false)
         }
         [apt, ..]
             if matches!(*apt, "apt-get" | "apt" | "yum" | "brew")
