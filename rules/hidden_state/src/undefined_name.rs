@@ -1,7 +1,7 @@
 use nblint_engine::semantic::Map;
 
 use crate::HiddenStateOptions;
-use nblint_engine::nblint_notebook::CellKind;
+use nblint_engine::nblint_notebook::{CellKind, CellSyntax};
 use nblint_engine::semantic::{EventKind, ReadStatus, Via};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
@@ -25,7 +25,9 @@ declare_rule! {
     /// with a comment that marks code to write (`# TODO: build the model`, `# your code
     /// here`, `model = # ...`, `# model =`), or the first markdown cell that sets a "Lab
     /// Task", on, names nothing binds are not reported: the exercise binds them.
-    /// Placeholders the reader is to replace (`YOUR_BUCKET`, `XXX`) are not reported either.
+    /// Placeholders the reader is to replace (`YOUR_BUCKET`, `XXX`) are not reported either,
+    /// nor is anything in a collection of snippets: a notebook no cell of which was ever run,
+    /// with cells that are not Python (a cheat sheet of SQL, shell and Python lines).
     /// Names a platform provides go in the `builtins` option (Spark runtimes' `spark`, `sc`,
     /// `sqlContext` and `dbutils` are there by default). Cell magics bind as IPython runs them:
     /// `%%time`, `%%capture` and `%%px --local` bind what their body binds, `%%timeit` (which
@@ -62,6 +64,24 @@ declare_rule! {
     }
 }
 
+/// Whether the notebook is a collection of snippets rather than a program: no code cell was
+/// ever run, and some hold code that is not Python (a cheat sheet of SQL, shell and Python
+/// lines). Names in it are read from wherever the snippets came from.
+fn snippets(checker: &Checker<'_>) -> bool {
+    let cells = &checker.notebook.cells;
+    cells
+        .iter()
+        .all(|c| !c.is_code() || (c.execution_count.is_none() && c.outputs.is_empty()))
+        && checker.cells.iter().any(|parsed| {
+            matches!(parsed.syntax, CellSyntax::ParserFailure(_))
+                || (parsed.syntax == CellSyntax::Python
+                    && parsed
+                        .parsed
+                        .as_ref()
+                        .is_some_and(|p| !p.errors().is_empty()))
+        })
+}
+
 /// Whether a name is a placeholder the reader is to replace: capitals starting with `YOUR`
 /// (`YOUR_BUCKET`, `YOURACCESSKEY`) or made of `X`s (`XXX`).
 fn placeholder(name: &str) -> bool {
@@ -79,7 +99,7 @@ const MAX_RELATED: usize = 5;
 impl Rule for UndefinedName {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let index = checker.semantic();
-        if index.has_unknown_bindings() {
+        if index.has_unknown_bindings() || snippets(checker) {
             return;
         }
         let builtins = &checker.options::<HiddenStateOptions>().builtins;
