@@ -27,7 +27,8 @@ declare_rule! {
     /// Task", on, names nothing binds are not reported: the exercise binds them.
     /// Placeholders the reader is to replace (`YOUR_BUCKET`, `XXX`) are not reported either,
     /// nor is anything in a collection of snippets: a notebook no cell of which was ever run,
-    /// with cells that are not Python (a cheat sheet of SQL, shell and Python lines).
+    /// with two cells or more that do not parse (a cheat sheet of SQL, shell and Python
+    /// lines).
     /// Names a platform provides go in the `builtins` option (Spark runtimes' `spark`, `sc`,
     /// `sqlContext` and `dbutils` are there by default). Cell magics bind as IPython runs them:
     /// `%%time`, `%%capture` and `%%px --local` bind what their body binds, `%%timeit` (which
@@ -65,21 +66,26 @@ declare_rule! {
 }
 
 /// Whether the notebook is a collection of snippets rather than a program: no code cell was
-/// ever run, and some hold code that is not Python (a cheat sheet of SQL, shell and Python
-/// lines). Names in it are read from wherever the snippets came from.
+/// ever run, and two cells or more do not parse as Python (a cheat sheet of SQL, shell and
+/// Python lines). Names in it are read from wherever the snippets came from.
 fn snippets(checker: &Checker<'_>) -> bool {
     let cells = &checker.notebook.cells;
     cells
         .iter()
         .all(|c| !c.is_code() || (c.execution_count.is_none() && c.outputs.is_empty()))
-        && checker.cells.iter().any(|parsed| {
-            matches!(parsed.syntax, CellSyntax::ParserFailure(_))
-                || (parsed.syntax == CellSyntax::Python
-                    && parsed
-                        .parsed
-                        .as_ref()
-                        .is_some_and(|p| !p.errors().is_empty()))
-        })
+        && checker
+            .cells
+            .iter()
+            .filter(|parsed| {
+                matches!(parsed.syntax, CellSyntax::ParserFailure(_))
+                    || (parsed.syntax == CellSyntax::Python
+                        && parsed
+                            .parsed
+                            .as_ref()
+                            .is_some_and(|p| !p.errors().is_empty()))
+            })
+            .count()
+            >= 2
 }
 
 /// Whether a name is a placeholder the reader is to replace: capitals starting with `YOUR`
