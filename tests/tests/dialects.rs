@@ -168,7 +168,7 @@ fn errors_shown_on_purpose_are_not_reported_and_other_languages_are_named() {
         cell("x = = 1\n", json!(["raises-exception"]), json!([])),
         cell("SELECT name FROM users WHERE id = 1\n", json!([]), json!([])),
         cell("gcloud storage cp model.joblib gs://bucket/\n", json!([]), json!([])),
-        cell("def train_and_evaluate(args):\n    # TODO: write the training loop\n", json!([]), json!([])),
+        cell("def train_and_evaluate(args):\n    # TODO: your code here\n", json!([]), json!([])),
         cell("x = = 2\n", json!([]), json!([])),
         cell("const fetch = require('node-fetch');\n", json!([]), json!([])),
         cell("val ssc = new StreamingContext(conf, Seconds(1))\n", json!([]), json!([])),
@@ -203,6 +203,24 @@ fn errors_shown_on_purpose_are_not_reported_and_other_languages_are_named() {
         stderr.contains("cell 5 does not parse where a comment marks code to fill in"),
         "{stderr}"
     );
+}
+
+#[test]
+fn real_errors_near_todo_comments_and_python_names_of_sql_words_are_reported_as_such() {
+    let (stdout, stderr) = check(
+        &notebook(
+            json!({}),
+            &[
+                "# TODO: tune later\nmodel = fit(x, lr=0.1\n",
+                "drop = 0.2\nmodel = Dense(10, dropout=drop\n",
+            ],
+        ),
+        "NB002",
+    );
+    let nb002: Vec<&str> = stdout.lines().filter(|l| l.contains("NB002")).collect();
+    assert_eq!(nb002.len(), 2, "{stdout}");
+    assert!(!stdout.contains("SQL"), "{stdout}");
+    assert!(!stderr.contains("fill in"), "{stderr}");
 }
 
 #[test]

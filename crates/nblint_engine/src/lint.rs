@@ -404,11 +404,18 @@ fn read_python2(
         .collect();
     // A cell of Python 2 syntax saved with a count or outputs, and no error, ran on Python 2,
     // whatever the metadata says (Python 3 refuses to compile it, and saves the error).
-    let ran_python2 = python2_cells.iter().any(|&i| {
-        let cell = &notebook.cells[i];
-        (cell.execution_count.is_some() || !cell.outputs.is_empty())
-            && cell.outputs.iter().all(|o| o.kind != OutputKind::Error)
-    });
+    // Any such cell saved with an error says Python 3 ran it: no flip then.
+    let no_error = |i: &usize| {
+        notebook.cells[*i]
+            .outputs
+            .iter()
+            .all(|o| o.kind != OutputKind::Error)
+    };
+    let ran_python2 = python2_cells.iter().all(no_error)
+        && python2_cells.iter().any(|&i| {
+            let cell = &notebook.cells[i];
+            cell.execution_count.is_some() || !cell.outputs.is_empty()
+        });
     let (python2, how) = match notebook.python_major {
         Some(2) => (true, "declares Python 2"),
         Some(_) => (

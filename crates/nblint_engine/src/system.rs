@@ -51,8 +51,9 @@ crate::declare_rule! {
     /// one note instead of a finding per such cell; in a Python 3 notebook the finding says
     /// the syntax is Python 2's. A cell whose lines all share an indentation, which IPython removes
     /// before running it, is not an error either, nor is an exercise's blank: a cell that
-    /// fails within three lines of a line marked as code left to write (`model = # TODO: your
-    /// code here`, a `def` whose body is `# TODO`), gets one note for the notebook. A cell
+    /// fails on a line marked as code left to write (`model = # TODO`), or within three lines
+    /// of a blank marker (`# your code here`, a `def` whose body is `# your code here`; a bare
+    /// `# TODO` nearby is not enough), gets one note for the notebook. A cell
     /// that shows its error on purpose is not reported: tagged `raises-exception`, or saved
     /// with the `SyntaxError` as its output. A line of SQL (`SELECT ...`), Scala (`val ...`),
     /// JavaScript (`const ...`) or a shell command (`gcloud ...`) is named as such, with the
@@ -153,9 +154,10 @@ impl Rule for SyntaxError {
             if cell.has_tag("raises-exception")
                 || cell.outputs.iter().any(|o| {
                     o.kind == OutputKind::Error
-                        && o.ename
-                            .as_deref()
-                            .is_some_and(|e| e.ends_with("SyntaxError") || e == "IndentationError")
+                        && o.ename.as_deref().is_some_and(|e| {
+                            e.ends_with("SyntaxError")
+                                || matches!(e, "IndentationError" | "TabError")
+                        })
                 })
             {
                 continue;
@@ -173,10 +175,11 @@ impl Rule for SyntaxError {
                     "write it in Python 3 (`print(x)`), or declare the Python 2 kernel the notebook was written for; nblint's other rules skip this cell until then",
                 )
             } else if let Some(language) = other_language(line).or_else(|| {
-                // A cell of another language whose first line says so (`// define listener`).
+                // A cell of another language whose first line is a `//` comment.
                 source
                     .lines()
                     .find(|l| !l.trim().is_empty())
+                    .filter(|l| l.trim_start().starts_with("//"))
                     .and_then(other_language)
             }) {
                 (
@@ -281,15 +284,15 @@ fn other_language(line: &str) -> Option<&'static str> {
         "SELECT", "CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "TRUNCATE", "GRANT",
         "DECLARE", "MERGE",
     ];
-    // SQL keywords are written in capitals, or followed by another word (`select * from`).
-    if sql.contains(&first)
-        || (second.is_some() && sql.iter().any(|k| first.eq_ignore_ascii_case(k)))
-    {
-        return Some("SQL");
-    }
+
     // Declarations of other languages that a Python line never starts with.
     // A second word that is not an operator: `val x`, not `val = 1` (a Python name).
     let declares = second.is_some_and(|w| !w.starts_with(['=', '(', '.', '[', ',', ':']));
+    // SQL keywords are written in capitals, or followed by another word (`select * from`,
+    // not `drop = 0.2`).
+    if sql.contains(&first) || (declares && sql.iter().any(|k| first.eq_ignore_ascii_case(k))) {
+        return Some("SQL");
+    }
     match first {
         "val" | "object" | "implicit" | "println" if declares => return Some("Scala"),
         "const" | "let" | "function" | "'use" | "\"use" if declares => {

@@ -61,17 +61,21 @@ impl ParsedCell {
     }
 
     /// Whether the cell's parse failed at an exercise's blank: on a line marked as code to
-    /// fill in (`x = # TODO`, `# YOUR CODE HERE`), or within three lines of one (a `def`
-    /// whose body is only `# TODO: write the function`).
+    /// fill in (`x = # TODO`), or within three lines of a blank marker (`# YOUR CODE HERE`,
+    /// a `def` whose body is only `# your code here`).
     pub fn fails_at_exercise_blank(&self, source: &str) -> bool {
         let Some(error) = self.parsed.as_ref().and_then(|p| p.errors().first()) else {
             return false;
         };
         let at = error.location.start().to_usize().min(source.len());
         let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
-        let before = source[..end].rsplit('\n').take(4);
+        // `TODO` on the failing line itself; a blank marker (`your code here`) near it.
+        let mut before = source[..end].rsplit('\n');
+        if before.next().is_some_and(python::is_exercise_marker) {
+            return true;
+        }
         let after = source[end..].split('\n').skip(1).take(3);
-        before.chain(after).any(python::is_exercise_marker)
+        before.take(3).chain(after).any(python::is_blank_marker)
     }
 
     /// Whether this is a cell of an exercise: read lexically because it fails at a blank left

@@ -80,12 +80,13 @@ impl Cell {
         self.tags.iter().any(|t| t == tag)
     }
 
-    /// Whether this is a code cell with a comment that marks code left for the reader to
-    /// write (`# TODO: build the model`, `model = # your code here`): an exercise's cell.
+    /// Whether this is a code cell with a comment that marks a blank for the reader to fill
+    /// in (`# your code here`, `model = # TODO`): an exercise's cell. A bare `# TODO` is not
+    /// enough: authors leave those for themselves.
     pub fn has_exercise_marker(&self) -> bool {
         self.is_code()
             && memchr::memchr(b'#', self.source.as_bytes()).is_some()
-            && self.source.lines().any(crate::python::is_exercise_marker)
+            && self.source.lines().any(crate::python::is_blank_marker)
     }
 
     /// The language VS Code records for a cell (`metadata.vscode.languageId`), if any.

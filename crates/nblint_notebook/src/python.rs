@@ -361,14 +361,28 @@ pub fn too_deep(source: &str) -> Option<String> {
 }
 
 /// Whether a line holds a comment marking code left for a reader to write, as exercise
-/// notebooks do: `TODO` (as a word, any case), `your code`, `code here`, `code goes here`,
-/// `fill in`, `start code here`, `replace with your` (`BUCKET = # REPLACE WITH YOUR BUCKET`),
-/// `complete this section`, or an assignment whose value is left out for a comment
-/// (`word_1 = #`), or one commented out and left empty (`# A_train =`).
+/// notebooks do: a blank marker (see [`is_blank_marker`]) or `TODO` (as a word, any case),
+/// which also marks work an author left for later.
 pub fn is_exercise_marker(line: &str) -> bool {
-    let Some(hash) = line.find('#') else {
+    is_blank_marker(line)
+        || comment_of(line).is_some_and(|comment| {
+            comment
+                .to_ascii_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| word == "todo")
+        })
+}
+
+/// Whether a line holds a comment that marks a blank for the reader to fill in: `your code`,
+/// `code here`, `code goes here`, `fill in here`, `fill in the blank`, `start code here`,
+/// `complete this section`, `replace with your` (`BUCKET = # REPLACE WITH YOUR BUCKET`), an
+/// assignment whose value is left out for a comment (`word_1 = #`), or one commented out and
+/// left empty (`# A_train =`).
+pub fn is_blank_marker(line: &str) -> bool {
+    let Some(comment) = comment_of(line) else {
         return false;
     };
+    let hash = line.len() - comment.len() - 1;
     // `word_1 = # ...`: an assignment whose value is left out.
     let code = line[..hash].trim_end();
     if code.ends_with('=')
@@ -381,7 +395,7 @@ pub fn is_exercise_marker(line: &str) -> bool {
     {
         return true;
     }
-    let comment = line[hash + 1..].to_ascii_lowercase();
+    let comment = comment.to_ascii_lowercase();
     // `# A_train =`: the assignment the reader is to write, commented out and left empty.
     if let Some(target) = comment.trim().strip_suffix('=') {
         let target = target.trim_end();
@@ -394,25 +408,38 @@ pub fn is_exercise_marker(line: &str) -> bool {
             return true;
         }
     }
-    comment
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| word == "todo")
-        || [
-            "your code",
-            "code here",
-            "code goes here",
-            "fill in",
-            "fill this in",
-            "start code here",
-            "complete this section",
-            "complete the code",
-            "complete the following",
-            "write your code",
-            "replace with your",
-            "replace by your",
-        ]
-        .iter()
-        .any(|phrase| comment.contains(phrase))
+    [
+        "your code",
+        "code here",
+        "code goes here",
+        "fill in here",
+        "fill in the blank",
+        "fill this in",
+        "start code here",
+        "complete this section",
+        "complete the code",
+        "complete the following",
+        "write your code",
+        "replace with your",
+        "replace by your",
+    ]
+    .iter()
+    .any(|phrase| comment.contains(phrase))
+}
+
+/// The comment of a line: the text after the first `#` outside a string (quotes before it
+/// balanced; a string spanning lines is not followed).
+fn comment_of(line: &str) -> Option<&str> {
+    let (mut single, mut double) = (false, false);
+    for (i, b) in line.bytes().enumerate() {
+        match b {
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'#' if !single && !double => return Some(&line[i + 1..]),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether a line is written in Python 2 only syntax: a `print` or `exec` statement, `except

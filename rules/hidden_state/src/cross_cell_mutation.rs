@@ -197,13 +197,21 @@ fn literal_data(expr: &Expr) -> Option<bool> {
         Expr::Call(call) => {
             // The callee: a dotted name (`np.array`) or a method of literal data
             // (`np.arange(12).reshape`).
+            // A constructor of data (`np.array`, `pd.DataFrame`, `list`), or a method of
+            // literal data (`np.arange(12).reshape`): not any call given a number
+            // (`db.fetch_rows(1000)`).
+            let name = match &*call.func {
+                Expr::Attribute(attribute) => attribute.attr.as_str(),
+                Expr::Name(name) => name.id.as_str(),
+                _ => return None,
+            };
             let mut callee = &*call.func;
             let mut data = false;
             while let Expr::Attribute(attribute) = callee {
                 callee = &attribute.value;
             }
             match callee {
-                Expr::Name(_) => {}
+                Expr::Name(_) if CONSTRUCTORS.contains(&name) => {}
                 Expr::Call(_) => data |= literal_data(callee)?,
                 _ => return None,
             }
@@ -219,6 +227,37 @@ fn literal_data(expr: &Expr) -> Option<bool> {
         _ => None,
     }
 }
+
+/// Calls that build data from what they are given.
+const CONSTRUCTORS: &[&str] = &[
+    "array",
+    "asarray",
+    "arange",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "eye",
+    "linspace",
+    "rand",
+    "randn",
+    "randint",
+    "DataFrame",
+    "Series",
+    "Index",
+    "date_range",
+    "list",
+    "dict",
+    "set",
+    "tuple",
+    "range",
+    "deque",
+    "Counter",
+    "OrderedDict",
+    "tensor",
+    "constant",
+    "Variable",
+];
 
 /// `None` unless every expression is literal data; otherwise whether any holds data.
 fn all_literal(exprs: &[Expr]) -> Option<bool> {

@@ -26,7 +26,7 @@ declare_rule! {
     /// reported: filters (`df = df[df.x > 0]`, `query`), `dropna`, `drop_duplicates`,
     /// `fillna(0)`, casts (`astype`, `np.asarray(x, dtype=...)`, `pd.to_datetime(df["d"])`),
     /// `copy`, `sorted`, a shuffle of every row (`df.sample(frac=1)`, `n=len(df)`, without
-    /// replacement), `reset_index(drop=True)`, `x = x[:5]`, `df.loc[:label]`, set union or intersection with a constant
+    /// replacement or a fixed `random_state`), `reset_index(drop=True)`, `x = x[:5]`, `df.loc[:label]`, set union or intersection with a constant
     /// (`s |= {1}`), and any call not in the table above: only what a second run is known to
     /// change is reported. A cell that binds the name from scratch first is fine. A call counts
     /// for what the called function does to globals (`global n; n += 1`, `results.append(x)`),
@@ -365,7 +365,11 @@ fn whole_shuffle(call: &ast::ExprCall, name: &str) -> bool {
             .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == key))
             .map(|k| &k.value)
     };
-    if value("replace").is_some_and(|v| !matches!(v, Expr::BooleanLiteral(b) if !b.value)) {
+    // With a fixed seed a second run applies the same permutation again: a different order
+    // than the first run's, every time.
+    if value("replace").is_some_and(|v| !matches!(v, Expr::BooleanLiteral(b) if !b.value))
+        || value("random_state").is_some_and(|v| !v.is_none_literal_expr())
+    {
         return false;
     }
     let whole_fraction = value("frac").is_some_and(|v| match v {
@@ -430,7 +434,9 @@ fn column_insert(stmt: &ast::Stmt, name: &str) -> Option<String> {
     }
     Some(
         if keyword("allow_duplicates")
-            .is_some_and(|k| matches!(&k.value, Expr::BooleanLiteral(b) if b.value))
+            .map(|k| &k.value)
+            .or(call.arguments.args.get(3))
+            .is_some_and(|v| matches!(v, Expr::BooleanLiteral(b) if b.value))
         {
             "adds the same column again".to_string()
         } else {

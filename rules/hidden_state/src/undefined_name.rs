@@ -22,9 +22,10 @@ declare_rule! {
     /// `BaseException`) or by `if "x" in globals():` are not reported. Cells with a syntax
     /// error, Python 2 cells and cells IPython dedents still count for the names they bind.
     /// Exercise notebooks leave blanks for the reader to fill in: from the first code cell
-    /// with a comment that marks code to write (`# TODO: build the model`, `# your code
-    /// here`, `model = # ...`, `# model =`), or the first markdown cell that sets a "Lab
-    /// Task", on, names nothing binds are not reported: the exercise binds them.
+    /// with a comment that marks a blank to fill in (`# your code here`, `model = # ...`,
+    /// `# model =`, `# complete this section`; a bare `# TODO` is an author's note, not a
+    /// blank), or the first markdown cell that sets a "Lab Task", on, names nothing binds are
+    /// not reported: the exercise binds them.
     /// Placeholders the reader is to replace (`YOUR_BUCKET`, `XXX`) are not reported either,
     /// nor is anything in a collection of snippets: a notebook no cell of which was ever run,
     /// with two cells or more that do not parse (a cheat sheet of SQL, shell and Python

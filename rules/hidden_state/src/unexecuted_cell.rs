@@ -184,6 +184,10 @@ fn only_shows(source: &str) -> bool {
             continue;
         }
         any = true;
+        // Redirections, pipes, assignments and several statements may change something.
+        if line.contains(['>', '|', ';', '=']) {
+            return false;
+        }
         let shows = if let Some(command) = line.strip_prefix(['!', '%']) {
             let mut words = command.split_whitespace();
             matches!(
@@ -199,7 +203,6 @@ fn only_shows(source: &str) -> bool {
                             | "tail"
                             | "nvidia-smi"
                             | "which"
-                            | "env"
                             | "df"
                             | "du"
                             | "free"

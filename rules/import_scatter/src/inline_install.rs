@@ -231,10 +231,10 @@ fn install(line: &str, shell_cell: bool) -> Option<Install<'_>> {
                 "pip" | "pip3" | "setuptools" | "wheel" | "conda" | "mamba"
             )
         };
+        // Every word that is not an option or a shell operator, commands after `&&` included.
         let named: Vec<&&str> = args
             .iter()
-            .take_while(|w| !w.starts_with(['&', ';', '|', '>', '<']))
-            .filter(|w| !w.starts_with('-'))
+            .filter(|w| !w.starts_with(['-', '&', ';', '|', '>', '<']))
             .collect();
         (named.is_empty() || !named.iter().all(|w| tooling(w))).then(|| Install {
             what: "a package",
@@ -314,7 +314,14 @@ fn unpinned<'a>(args: &[&'a str], conda: bool) -> Vec<&'a str> {
     let mut found = Vec::new();
     let mut words = args.iter();
     while let Some(&word) = words.next() {
-        if word.starts_with(['&', ';', '|', '>', '<']) || word.starts_with("2>") || word == "1>" {
+        if word.starts_with(['&', ';', '|']) {
+            // `&& pip install more`: the next command's packages count too.
+            if !words.any(|w| *w == "install") {
+                break;
+            }
+            continue;
+        }
+        if word.starts_with(['>', '<']) || word.starts_with("2>") || word == "1>" {
             break;
         }
         if word.starts_with('-') {
@@ -324,10 +331,19 @@ fn unpinned<'a>(args: &[&'a str], conda: bool) -> Vec<&'a str> {
             continue;
         }
         let word = word.trim_matches(['"', '\'']);
+        // A Git or file URL pins a revision after its path (`...repo.git@v1.0`), not in its
+        // host (`git@github.com`).
+        let at_revision = match word.find("://") {
+            Some(scheme) => word[scheme..]
+                .rfind('/')
+                .is_some_and(|slash| word[scheme + slash..].contains('@')),
+            None => word.contains('@'),
+        };
         let pinned = word.is_empty()
-            || word.contains(['{', '$', '@'])
+            || word.contains(['{', '$'])
+            || at_revision
             || word.contains("==")
-            || (conda && word.contains('='))
+            || (conda && word.contains('=') && !word.contains(['<', '>', '!', '~']))
             || word.starts_with(['.', '/', '~'])
             || [".whl", ".tar.gz", ".zip"]
                 .iter()
@@ -365,12 +381,23 @@ mod tests {
         );
         assert_eq!(
             args("{package} $PKG git+https://github.com/a/b@v1.0 && pip install y"),
-            Vec::<String>::new()
+            ["y"]
         );
         assert_eq!(
             args("git+https://github.com/a/b.git"),
             ["git+https://github.com/a/b.git"]
         );
+        assert_eq!(
+            args("git+ssh://git@github.com/a/b.git"),
+            ["git+ssh://git@github.com/a/b.git"]
+        );
+        assert_eq!(args("x==1.0 && pip install requests"), ["requests"]);
+        assert_eq!(
+            unpinned(&["'numpy>=1.20'", "scipy=1.11"], true),
+            ["numpy>=1.20"]
+        );
+        assert!(install("!pip install --upgrade pip && pip install pandas", false).is_some());
+        assert!(install("!pip install --upgrade pip setuptools wheel", false).is_none());
         assert_eq!(
             unpinned(&["-c", "conda-forge", "rdkit=2023.9", "openmm"], true),
             ["openmm"]
