@@ -375,7 +375,8 @@ pub fn is_exercise_marker(line: &str) -> bool {
 
 /// Whether a line holds a comment that marks a blank for the reader to fill in: `your code`,
 /// `code here`, `code goes here`, `fill in here`, `fill in the blank`, `start code here`,
-/// `complete this section`, `replace with your` (`BUCKET = # REPLACE WITH YOUR BUCKET`), an
+/// `complete this section`, `replace with your` (`BUCKET = # REPLACE WITH YOUR BUCKET`), a
+/// numbered task (`# TODO 1`, `# TODO 4a`), an
 /// assignment whose value is left out for a comment (`word_1 = #`), or one commented out and
 /// left empty (`# A_train =`).
 pub fn is_blank_marker(line: &str) -> bool {
@@ -396,6 +397,12 @@ pub fn is_blank_marker(line: &str) -> bool {
         return true;
     }
     let comment = comment.to_ascii_lowercase();
+    // `# TODO 1`, `# TODO 4a: build the model`: a lab's numbered task.
+    if let Some(rest) = comment.trim_start().strip_prefix("todo") {
+        if rest.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+            return true;
+        }
+    }
     // `# A_train =`: the assignment the reader is to write, commented out and left empty.
     if let Some(target) = comment.trim().strip_suffix('=') {
         let target = target.trim_end();

@@ -23,8 +23,8 @@ declare_rule! {
     /// error, Python 2 cells and cells IPython dedents still count for the names they bind.
     /// Exercise notebooks leave blanks for the reader to fill in: from the first code cell
     /// with a comment that marks a blank to fill in (`# your code here`, `model = # ...`,
-    /// `# model =`, `# complete this section`; a bare `# TODO` is an author's note, not a
-    /// blank), or the first markdown cell that sets a "Lab Task", on, names nothing binds are
+    /// `# model =`, `# complete this section`, a numbered `# TODO 1`; a bare `# TODO` is an
+    /// author's note, not a blank), or the first markdown cell that sets a "Lab Task", on, names nothing binds are
     /// not reported: the exercise binds them.
     /// Placeholders the reader is to replace (`YOUR_BUCKET`, `XXX`) are not reported either,
     /// nor is anything in a collection of snippets: a notebook no cell of which was ever run,
@@ -122,7 +122,7 @@ impl Rule for UndefinedName {
                             || cell.has_exercise_marker()
                             // A lab's task set in markdown ("Lab Task #2: build `traindf`").
                             || (cell.kind == CellKind::Markdown
-                                && cell.source.contains("Lab Task"))
+                                && cell.source.to_ascii_lowercase().contains("lab task"))
                     })
                     .unwrap_or(usize::MAX)
             })
