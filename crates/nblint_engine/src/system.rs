@@ -164,11 +164,9 @@ impl Rule for SyntaxError {
             }
             let message = lowercase_first(&error.error.to_string());
             let source = &cell.source;
-            let line = {
-                let at = error.location.start().to_usize().min(source.len());
-                let from = source[..at].rfind('\n').map_or(0, |i| i + 1);
-                source[from..].lines().next().unwrap_or_default()
-            };
+            let line = parsed
+                .error_line(source)
+                .map_or("", |(start, end)| &source[start..end]);
             let (message, help) = if parsed.fails_on_python2_syntax(source) {
                 (
                     format!("syntax error: Python 2 syntax in a Python 3 notebook ({message})"),

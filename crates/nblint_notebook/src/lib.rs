@@ -49,33 +49,36 @@ impl ParsedCell {
 }
 
 impl ParsedCell {
-    /// Whether the cell's parse failed on a line of Python 2 only syntax (`print x`).
-    pub fn fails_on_python2_syntax(&self, source: &str) -> bool {
-        let Some(error) = self.parsed.as_ref().and_then(|p| p.errors().first()) else {
-            return false;
-        };
+    /// Where the line of the cell's first parse error starts and ends in `source` (the
+    /// source it was parsed from), its line break left out.
+    pub fn error_line(&self, source: &str) -> Option<(usize, usize)> {
+        let error = self.parsed.as_ref()?.errors().first()?;
         let at = error.location.start().to_usize().min(source.len());
         let start = source[..at].rfind('\n').map_or(0, |i| i + 1);
         let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
-        python::is_python2_line(&source[start..end])
+        Some((start, end))
+    }
+
+    /// Whether the cell's parse failed on a line of Python 2 only syntax (`print x`).
+    pub fn fails_on_python2_syntax(&self, source: &str) -> bool {
+        self.error_line(source)
+            .is_some_and(|(start, end)| python::is_python2_line(&source[start..end]))
     }
 
     /// Whether the cell's parse failed at an exercise's blank: on a line marked as code to
     /// fill in (`x = # TODO`), or within three lines of a blank marker (`# YOUR CODE HERE`,
     /// a `def` whose body is only `# your code here`).
     pub fn fails_at_exercise_blank(&self, source: &str) -> bool {
-        let Some(error) = self.parsed.as_ref().and_then(|p| p.errors().first()) else {
+        let Some((start, end)) = self.error_line(source) else {
             return false;
         };
-        let at = error.location.start().to_usize().min(source.len());
-        let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
         // `TODO` on the failing line itself; a blank marker (`your code here`) near it.
-        let mut before = source[..end].rsplit('\n');
-        if before.next().is_some_and(python::is_exercise_marker) {
+        if python::is_exercise_marker(&source[start..end]) {
             return true;
         }
+        let before = source[..start].rsplit('\n').skip(1).take(3);
         let after = source[end..].split('\n').skip(1).take(3);
-        before.take(3).chain(after).any(python::is_blank_marker)
+        before.chain(after).any(python::is_blank_marker)
     }
 
     /// Whether this is a cell of an exercise: read lexically because it fails at a blank left
