@@ -310,3 +310,64 @@ fn explicit_config_file_applies_everywhere() {
     ]);
     assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
 }
+
+#[test]
+fn notebooks_are_linted_while_the_walk_goes_on_and_reported_as_after_it() {
+    // Machine output lints each notebook as the walk finds it. The report is still in path
+    // order, a notebook named twice (and inside a folder named too) is linted once, and a
+    // configuration error met late in the walk stops the run with no findings, as when the
+    // walk ends before linting starts.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for name in ["b.ipynb", "a.ipynb", "sub/c.ipynb", "sub/deeper/d.ipynb"] {
+        write(root, name, BROKEN);
+    }
+    let a = root.join("a.ipynb");
+    let run = nblint(&[
+        "check",
+        root.to_str().unwrap(),
+        a.to_str().unwrap(),
+        "--output-format",
+        "concise",
+    ]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let files: Vec<&str> = run
+        .stdout
+        .lines()
+        .map(|line| line.split(':').next().unwrap())
+        .collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| {
+            std::path::Path::new(f)
+                .strip_prefix(root)
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["a.ipynb", "b.ipynb", "sub/c.ipynb", "sub/deeper/d.ipynb"],
+        "{}",
+        run.stdout
+    );
+    let one = nblint(&[
+        "check",
+        root.to_str().unwrap(),
+        a.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(one.stdout, run.stdout);
+
+    write(root, "sub/deeper/nblint.toml", "selct = [\"NB002\"]\n");
+    let run = nblint(&["check", root.to_str().unwrap(), "--output-format", "json"]);
+    assert_eq!(run.status, 2, "{}", run.stdout);
+    assert_eq!(run.stdout, "", "{}", run.stdout);
+    assert!(
+        run.stderr.contains("unknown configuration key `selct`"),
+        "{}",
+        run.stderr
+    );
+}

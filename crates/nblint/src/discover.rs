@@ -90,6 +90,7 @@ pub fn absolute(cwd: &Path, path: &Path) -> PathBuf {
 }
 
 /// A notebook to lint.
+#[derive(Clone)]
 pub struct Target {
     /// The path as the user will see it: as given, or joined under a given directory.
     pub display: PathBuf,
@@ -110,15 +111,37 @@ pub fn discover(
     resolver: SettingsResolver,
     cwd: &Path,
 ) -> Result<Discovered, ConfigError> {
+    discover_with(paths, resolver, cwd, &mut |_| {})
+}
+
+/// [`discover`], handing each notebook to `found` as soon as the walk meets it, in the walk's
+/// order, so that linting can start while the walk goes on. A notebook is handed over once,
+/// even when the walk is done again or names it twice. The result is the authority: its
+/// targets, in order, are what to report; on a configuration error nothing found counts.
+pub fn discover_with(
+    paths: &[PathBuf],
+    resolver: SettingsResolver,
+    cwd: &Path,
+    found: &mut dyn FnMut(&Target),
+) -> Result<Discovered, ConfigError> {
+    let mut handed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut found = |target: &Target| {
+        if handed.insert(target.absolute.clone()) {
+            found(target);
+        }
+    };
     let resolver = Arc::new(Mutex::new(resolver));
     // The walk does not sort directories (walkdir would parse both paths at every comparison):
     // the notebooks found are put in order afterwards, and of several configuration errors the
     // one of the first directory in that order is kept, as a sorted walk would meet it first.
     // Errors of the walk itself (an unreadable directory, a broken ignore file) come in the
     // order of the walk: when there are any, the paths are walked again, sorted.
-    match walk(paths, &resolver, cwd, false)? {
+    match walk(paths, &resolver, cwd, false, &mut found)? {
         Some(discovered) => Ok(discovered),
-        None => Ok(walk(paths, &resolver, cwd, true)?.expect("a sorted walk gives its errors")),
+        None => {
+            Ok(walk(paths, &resolver, cwd, true, &mut found)?
+                .expect("a sorted walk gives its errors"))
+        }
     }
 }
 
@@ -129,6 +152,7 @@ fn walk(
     resolver: &Arc<Mutex<SettingsResolver>>,
     cwd: &Path,
     sorted: bool,
+    found: &mut dyn FnMut(&Target),
 ) -> Result<Option<Discovered>, ConfigError> {
     // The walk's filter has to be `'static`, so a configuration error found inside it is
     // parked here and returned after the walk.
@@ -146,11 +170,13 @@ fn walk(
         match std::fs::metadata(&abs) {
             Ok(metadata) if metadata.is_file() => {
                 let settings = settings_for(abs.parent().unwrap_or(cwd))?;
-                targets.push(Target {
+                let target = Target {
                     display: path.clone(),
                     absolute: abs,
                     settings,
-                });
+                };
+                found(&target);
+                targets.push(target);
                 continue;
             }
             Ok(metadata) if metadata.is_dir() => {}
@@ -231,11 +257,13 @@ fn walk(
             } else {
                 path.join(relative)
             };
-            targets.push(Target {
+            let target = Target {
                 display,
                 absolute: entry_path.to_path_buf(),
                 settings,
-            });
+            };
+            found(&target);
+            targets.push(target);
         }
         if let Some((_, err)) = failure
             .lock()

@@ -134,6 +134,54 @@ struct FixMode {
 
 /// Lints one target. `snippets`: whether some report of the run shows cell sources (`full`);
 /// without them, and without a cache to store them in, reports keep no sources.
+/// Walks `paths` on this thread while the pool lints each notebook as soon as the walk finds
+/// it: the walk (a few milliseconds of system calls on a large tree) no longer leaves the
+/// pool idle. The outcomes come in the order of the walk's result; on a configuration error,
+/// what was linted is dropped and the error returned, as when the walk comes first.
+fn lint_while_walking(
+    paths: &[PathBuf],
+    resolver: SettingsResolver,
+    cwd: &std::path::Path,
+    pool: &rayon::ThreadPool,
+    lint: &(dyn Fn(&Target) -> Outcome + Sync),
+) -> Result<(discover::Discovered, Vec<Outcome>), String> {
+    let (sender, receiver) = std::sync::mpsc::channel::<Target>();
+    let (discovered, mut linted) = std::thread::scope(|scope| {
+        let linting = scope.spawn(move || {
+            pool.install(|| {
+                receiver
+                    .into_iter()
+                    .par_bridge()
+                    .map(|target| {
+                        let outcome = lint(&target);
+                        (target.absolute, outcome)
+                    })
+                    .collect::<std::collections::HashMap<PathBuf, Outcome>>()
+            })
+        });
+        let discovered = discover::discover_with(paths, resolver, cwd, &mut |target| {
+            // The receiver lives until every target is sent.
+            let _ = sender.send(target.clone());
+        });
+        drop(sender);
+        let linted = linting
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (discovered, linted)
+    });
+    let discovered = discovered.map_err(|e| e.to_string())?;
+    let outcomes = discovered
+        .targets
+        .iter()
+        .map(|target| {
+            linted
+                .remove(&target.absolute)
+                .unwrap_or_else(|| lint(target))
+        })
+        .collect();
+    Ok((discovered, outcomes))
+}
+
 fn lint_target(
     target: &Target,
     registry: &'static Registry,
@@ -258,7 +306,6 @@ fn check(
     } else {
         args.paths.clone()
     };
-    let discovered = discover(&paths, resolver, &cwd).map_err(|e| e.to_string())?;
 
     // Parsing and walking Python is recursive: the parser refuses what is deeper than Python
     // accepts, and the stack leaves room for the deepest tree it lets through, in debug
@@ -311,29 +358,37 @@ fn check(
             snippets,
         )
     });
-    let progress = Progress::new(
-        terminal.stderr_is_terminal
-            && !args.quiet
-            && !args.no_progress
-            && !format.is_machine()
-            && !args.diff,
-        discovered.targets.len(),
-    );
-    // One notebook per job: rayon's default split stops at a few long runs of notebooks, and
-    // the last of them kept one thread busy for tens of milliseconds while the others waited.
-    let outcomes: Vec<Outcome> = pool.install(|| {
-        discovered
-            .targets
-            .par_iter()
-            .with_max_len(1)
-            .map(|target| {
-                let outcome = lint_target(target, registry, mode, cache.as_ref(), snippets);
-                progress.advance();
-                outcome
-            })
-            .collect()
-    });
-    progress.finish();
+    let show_progress = terminal.stderr_is_terminal
+        && !args.quiet
+        && !args.no_progress
+        && !format.is_machine()
+        && !args.diff;
+    let lint = |target: &Target| lint_target(target, registry, mode, cache.as_ref(), snippets);
+    let (discovered, outcomes) = if show_progress || mode.apply {
+        // The progress bar needs the count first, and `--fix` writes nothing before the walk
+        // has found every configuration valid: the walk ends before linting starts.
+        let discovered = discover(&paths, resolver, &cwd).map_err(|e| e.to_string())?;
+        let progress = Progress::new(show_progress, discovered.targets.len());
+        // One notebook per job: rayon's default split stops at a few long runs of notebooks,
+        // and the last of them kept one thread busy for tens of milliseconds while the others
+        // waited.
+        let outcomes: Vec<Outcome> = pool.install(|| {
+            discovered
+                .targets
+                .par_iter()
+                .with_max_len(1)
+                .map(|target| {
+                    let outcome = lint(target);
+                    progress.advance();
+                    outcome
+                })
+                .collect()
+        });
+        progress.finish();
+        (discovered, outcomes)
+    } else {
+        lint_while_walking(&paths, resolver, &cwd, &pool, &lint)?
+    };
 
     let mut errors = discovered.errors;
     let mut reports = Vec::with_capacity(outcomes.len());
@@ -449,19 +504,22 @@ fn check(
     }
 
     let findings = report::count(&reports);
+    // A run over a large tree writes a note per notebook: one buffer, not a system call for
+    // every piece of every line.
+    let mut notes = std::io::BufWriter::with_capacity(16 * 1024, &mut *stderr);
     let skipped: Vec<&FileReport> = reports.iter().filter(|r| r.skipped.is_some()).collect();
     for message in &errors {
-        let _ = writeln!(stderr, "error: {message}");
+        let _ = writeln!(notes, "error: {message}");
     }
     if !args.quiet {
         for report in &reports {
             for note in &report.notes {
-                let _ = writeln!(stderr, "note: {}: {note}", report.path.display());
+                let _ = writeln!(notes, "note: {}: {note}", report.path.display());
             }
         }
         for report in &skipped {
             let _ = writeln!(
-                stderr,
+                notes,
                 "note: {}: {}",
                 report.path.display(),
                 report.skipped.as_deref().unwrap_or_default()
@@ -489,10 +547,10 @@ fn check(
                 skipped.len()
             )
         };
-        let _ = writeln!(stderr, "{summary}{skipped_note}).");
+        let _ = writeln!(notes, "{summary}{skipped_note}).");
         if args.fix {
             let _ = writeln!(
-                stderr,
+                notes,
                 "Fixed {fixed} {} ({findings} remaining).",
                 plural(fixed, "finding")
             );
@@ -500,7 +558,7 @@ fn check(
             let fixable = report::fixable(&reports, args.unsafe_fixes);
             if fixable > 0 {
                 let _ = writeln!(
-                    stderr,
+                    notes,
                     "[*] {fixable} fixable with `--fix{}`.",
                     if args.unsafe_fixes {
                         " --unsafe-fixes"
@@ -511,6 +569,8 @@ fn check(
             }
         }
     }
+    let _ = notes.flush();
+    drop(notes);
 
     Ok(if !errors.is_empty() {
         EXIT_ERROR
