@@ -26,7 +26,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod common;
 use common::{env_number, interleaved, median, Timing};
 
+/// The environment variable that makes this executable the floor as a process of its own
+/// (see [`floor_process`]): the folder to read.
+const FLOOR_PROCESS: &str = "NBLINT_FLOOR_PROCESS";
+
 fn main() {
+    if let Some(dir) = std::env::var_os(FLOOR_PROCESS) {
+        floor_process(Path::new(&dir));
+        return;
+    }
     let corpus = std::env::var_os("NBLINT_BENCH_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -94,6 +102,55 @@ fn main() {
         });
     };
 
+    // The floor as a process of its own, as nblint runs: it pays what any command pays and the
+    // cases above do not (starting, starting its threads, finding the notebooks, and a fresh
+    // heap whose every page the kernel must hand over), so that the two are compared alike.
+    let floor_exe = std::env::current_exe().expect("the benchmark knows its executable");
+    let mut floor_alone = || {
+        let status = std::process::Command::new(&floor_exe)
+            .env(FLOOR_PROCESS, &corpus)
+            .env("THREADS", threads.to_string())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("the floor runs as a process");
+        assert!(status.success(), "the floor process failed: {status}");
+    };
+
+    // nblint's default rules in this process, on the pool above: the counterpart of the floor
+    // in process (the notebooks are found beforehand, as the floor's are).
+    let registry = nblint::registry();
+    let cwd = corpus.parent().unwrap_or(&corpus).to_path_buf();
+    let targets = nblint::discover::discover(
+        &[corpus.to_path_buf()],
+        nblint::discover::SettingsResolver::new(
+            registry,
+            nblint_engine::Overrides::default(),
+            None,
+            cwd.clone(),
+        )
+        .expect("the default settings"),
+        &cwd,
+    )
+    .expect("the corpus is walked")
+    .targets;
+    let mut in_process = || {
+        pool.install(|| {
+            targets.par_iter().with_max_len(1).for_each(|target| {
+                let Ok(bytes) = std::fs::read(&target.absolute) else {
+                    return;
+                };
+                let rules = target.settings.rules_for(registry, &target.absolute);
+                std::hint::black_box(nblint_engine::lint_bytes(
+                    &target.display,
+                    &bytes,
+                    registry,
+                    &target.settings,
+                    &rules,
+                ));
+            })
+        });
+    };
+
     let cache = tempfile_dir();
     let threads_arg = threads.to_string();
     let corpus_arg = corpus.to_string_lossy().into_owned();
@@ -135,9 +192,11 @@ fn main() {
             &mut system,
             &mut default,
             &mut all,
+            &mut floor_alone,
+            &mut in_process,
         ],
     );
-    let [read, json, floor, system, default, all] = timings[..] else {
+    let [read, json, floor, system, default, all, floor_alone, in_process] = timings[..] else {
         unreachable!("one timing per case")
     };
     let cache_arg = cache.to_string_lossy().into_owned();
@@ -167,6 +226,8 @@ fn main() {
         ("nblint, default rules", default),
         ("nblint --select ALL", all),
         ("nblint, default rules, warm cache", warm),
+        ("floor as a process (start, walk, threads)", floor_alone),
+        ("nblint, default rules, in this process", in_process),
     ] {
         println!(
             "{name:<44} {:>9.1} {:>9.2} {}",
@@ -184,6 +245,17 @@ fn main() {
         },
         ratio(default.wall, system.wall),
         100.0 * ratio(warm.wall, default.wall)
+    );
+    let cpu_ratio = |t: Timing, of: Timing| match (t.cpu, of.cpu) {
+        (Some(t), Some(of)) => format!("{:.2}x", ratio(t, of)),
+        _ => "-".to_string(),
+    };
+    println!(
+        "alike with alike: the command {:.2}x the floor as a process ({} CPU); in process {:.2}x the floor in process ({} CPU)",
+        ratio(default.wall, floor_alone.wall),
+        cpu_ratio(default, floor_alone),
+        ratio(in_process.wall, floor.wall),
+        cpu_ratio(in_process, floor),
     );
 
     // What each family adds to nblint's own load and parse, with every one of its rules (the
@@ -355,6 +427,30 @@ fn phases(pool: &rayon::ThreadPool, files: &[PathBuf], corpus: &Path, runs: usiz
         });
         println!("{name:<44} {:>9.1}", ms(time));
     }
+}
+
+/// The floor as a process of its own: find the notebooks under `dir` (as `nblint check`
+/// does, `.gitignore` respected), start `THREADS` threads (2) with nblint's stack size, and
+/// give them [`parse_floor`] one notebook at a time.
+fn floor_process(dir: &Path) {
+    let threads: usize = env_number("THREADS", 2);
+    let files: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        .build()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "ipynb"))
+        .map(|e| e.into_path())
+        .collect();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(nblint::LINT_STACK_SIZE)
+        .build()
+        .expect("a thread pool")
+        .install(|| {
+            files
+                .par_iter()
+                .with_max_len(1)
+                .for_each(|f| parse_floor(f))
+        });
 }
 
 /// Read, JSON, and every code cell through the Python parser.
