@@ -113,7 +113,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "anthropic-api-key",
         name: "Anthropic API key",
         keywords: &["sk-ant-"],
-        pattern: r"\b(sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}AA)\b",
+        pattern: r"\b(sk-ant-(?:api|admin)[0-9][0-9]-[A-Za-z0-9_-]{80,}AA)\b",
         validate: None,
         example: "sk-ant-api03-NqOmXFjpzUukMrMTvcfeM_W7nafAf63dXFq9fYVPHyUmvmTVcvFKXMhbzlEd4VvOzuYFl7iKCyZQeG_JDWxCOQ2fgrlaQAA",
     },
@@ -145,7 +145,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "azure-sas-token",
         name: "Azure SAS token",
         keywords: &["sig="],
-        pattern: r"\bsv=\d{4}-\d{2}-\d{2}&[^\s'\x22<>]*?\bsig=([A-Za-z0-9%+/]{40,}(?:%3D|=)*)",
+        pattern: r"\bsv=[0-9]{4}-[0-9]{2}-[0-9]{2}&[^\s'\x22<>]*?\bsig=([A-Za-z0-9%+/]{40,}(?:%3D|=)*)",
         validate: None,
         example: "https://sales.blob.core.windows.net/data?sv=2022-11-02&ss=b&srt=co&sp=rl&se=2030-01-01T00:00:00Z&sig=o8Vet1jlGSZRGyfTzIHy6rZQ4DQdnmrMkSlNNtZx3cK%3D",
     },
@@ -201,7 +201,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "databricks-token",
         name: "Databricks token",
         keywords: &["dapi"],
-        pattern: r"\b(dapi[0-9a-f]{32}(?:-\d)?)\b",
+        pattern: r"\b(dapi[0-9a-f]{32}(?:-[0-9])?)\b",
         validate: Some(high_entropy_body),
         example: "dapi42fe6813762cc6e2b60f16df5fcda21e",
     },
@@ -218,7 +218,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "telegram-bot-token",
         name: "Telegram bot token",
         keywords: &[":AA"],
-        pattern: r"\b(\d{8,10}:AA[0-9A-Za-z_-]{33})(?:[^0-9A-Za-z_-]|$)",
+        pattern: r"\b([0-9]{8,10}:AA[0-9A-Za-z_-]{33})(?:[^0-9A-Za-z_-]|$)",
         validate: None,
         example: "7803050291:AAAgSOJWZbmWE7zj8FlSC8zeN1PaFD956Cy",
     },
@@ -234,7 +234,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "connection-string-password",
         name: "password in a connection string",
         keywords: &["assword", "ASSWORD", "pwd", "PWD", "Pwd"],
-        pattern: r#"(?i);\s*(?:password|pwd)\s*=\s*([^;'"\s{}]{3,128})"#,
+        pattern: r#"(?i);\s*(?:password|pwd)\s*=\s*([^;'"\s{}]{3,})"#,
         validate: Some(url_password),
         example: "conn = pyodbc.connect('Driver={ODBC Driver 18 for SQL Server};Server=db;UID=analyst;PWD=53eYfugPp1R8lzy1;')",
     },
@@ -250,7 +250,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "netrc-password",
         name: "password in a .netrc entry",
         keywords: &["password"],
-        pattern: r#"\bmachine\s+\S+\s+login\s+\S+\s+password\s+([^\s<>"'`{}]{3,128})"#,
+        pattern: r#"\bmachine\s+\S+\s+login\s+\S+\s+password\s+([^\s<>"'`{}]{3,})"#,
         validate: Some(url_password),
         example: "machine api.example.org login analyst password 53eYfugPp1R8lzy1",
     },
@@ -258,7 +258,7 @@ pub const DETECTORS: &[Detector] = &[
         id: "url-password",
         name: "password in a URL",
         keywords: &["://"],
-        pattern: r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'\x22<>]{1,64}:([^\s:/@'\x22<>]{3,128})@[A-Za-z0-9.-]+",
+        pattern: r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'\x22<>]+:([^\s:/@'\x22<>]{3,})@[A-Za-z0-9.-]+",
         validate: Some(url_password),
         example: "postgresql://analyst:53eYfugPp1R8lzy1@db.internal:5432/sales",
     },
@@ -348,6 +348,50 @@ const GATES: &[(&str, Gate)] = &[
     ("discord-bot-token", discord_candidate),
     ("url-password", url_password_candidate),
 ];
+
+/// The lengths a detector's regex leaves open, checked on each of its matches: given the text,
+/// the whole match and the secret, the secret to keep, or `None` to drop the match. A counted
+/// repetition of a negated class (`[^\s:/@]{3,128}`) compiles to hundreds of automaton states
+/// per count, and three such detectors made up two thirds of the compile time of the table
+/// (paid by every run whose text holds one of their keywords, a single notebook's included):
+/// their regexes repeat without bound, and these checks give the same findings.
+type Bounds =
+    fn(&str, std::ops::Range<usize>, std::ops::Range<usize>) -> Option<std::ops::Range<usize>>;
+
+const BOUNDS: &[(&str, Bounds)] = &[
+    ("connection-string-password", first_128_chars),
+    ("netrc-password", first_128_chars),
+    ("url-password", url_lengths),
+];
+
+/// A value that runs on past 128 characters is reported by its first 128 (what
+/// `([^;'"\s{}]{3,128})`, with nothing after it, matched). Nothing can start a match inside
+/// such a run (the regexes start with `;` or `machine` after a blank), so none is skipped.
+fn first_128_chars(
+    text: &str,
+    _whole: std::ops::Range<usize>,
+    secret: std::ops::Range<usize>,
+) -> Option<std::ops::Range<usize>> {
+    let end = text[secret.clone()]
+        .char_indices()
+        .nth(128)
+        .map_or(secret.end, |(i, _)| secret.start + i);
+    Some(secret.start..end)
+}
+
+/// A URL's user is at most 64 characters and its password at most 128, as
+/// `://[^...]{1,64}:([^...]{3,128})@` required: the user is what lies between the match's
+/// first `://` (the scheme has no colon) and the colon before the password (the user has
+/// none).
+fn url_lengths(
+    text: &str,
+    whole: std::ops::Range<usize>,
+    secret: std::ops::Range<usize>,
+) -> Option<std::ops::Range<usize>> {
+    let before = text.get(whole.start..secret.start.checked_sub(1)?)?;
+    let user = &before[before.find("://")? + 3..];
+    (user.chars().count() <= 64 && text[secret.clone()].chars().count() <= 128).then_some(secret)
+}
 
 /// Whether `text` has what a password in a URL needs: an `@` at most 193 bytes after a `://`
 /// (user, `:`, password), with no blank between them. URLs are common, credentials in them
@@ -547,23 +591,60 @@ fn find_formats(text: &str, hits: &Hits) -> Vec<Found> {
         if hits.detectors & (1 << index) == 0 {
             continue;
         }
-        for captures in regex(index).captures_iter(text) {
-            let Some(secret) = captures.get(1).or_else(|| captures.get(0)) else {
-                continue;
+        let bounds = BOUNDS
+            .iter()
+            .find(|(id, _)| *id == detector.id)
+            .map(|&(_, bounds)| bounds);
+        let regex = regex(index);
+        let mut at = 0;
+        while at <= text.len() {
+            let Some(captures) = regex.captures_at(text, at) else {
+                break;
             };
-            if detector.validate.is_some_and(|v| !v(secret.as_str()))
-                || is_documentation_token(secret.as_str())
-            {
+            let (Some(whole), Some(secret)) =
+                (captures.get(0), captures.get(1).or_else(|| captures.get(0)))
+            else {
+                break;
+            };
+            // Where the next search starts: after this match, as `captures_iter` goes on.
+            at = whole.end().max(whole.start() + 1);
+            let secret = match bounds {
+                None => secret.range(),
+                Some(bounds) => match bounds(text, whole.range(), secret.range()) {
+                    // A cut secret ended the match of the counted regex.
+                    Some(kept) => {
+                        if kept.end < secret.end() {
+                            at = kept.end.max(whole.start() + 1);
+                        }
+                        kept
+                    }
+                    // The counted regex did not match here: it searched on from the next
+                    // character.
+                    None => {
+                        at = whole.start()
+                            + text[whole.start()..]
+                                .chars()
+                                .next()
+                                .map_or(1, char::len_utf8);
+                        continue;
+                    }
+                },
+            };
+            while at < text.len() && !text.is_char_boundary(at) {
+                at += 1;
+            }
+            let value = &text[secret.clone()];
+            if detector.validate.is_some_and(|v| !v(value)) || is_documentation_token(value) {
                 continue;
             }
             let overlaps = found
                 .iter()
-                .any(|f| f.start < secret.end() && secret.start() < f.end);
+                .any(|f| f.start < secret.end && secret.start < f.end);
             if !overlaps {
                 found.push(Found {
                     detector,
-                    start: secret.start(),
-                    end: secret.end(),
+                    start: secret.start,
+                    end: secret.end,
                     name: None,
                 });
             }
@@ -1328,6 +1409,110 @@ mod tests {
             assert_eq!(found.len(), 1, "{}: {found:?}", detector.id);
             assert_eq!(found[0].detector.id, detector.id, "{}", detector.id);
         }
+    }
+
+    #[test]
+    fn open_repetitions_with_bounds_find_what_the_counted_regexes_found() {
+        // The regexes these detectors had, with counted repetitions: the bounds must give the
+        // same findings on texts full of near and far misses.
+        let counted = [
+            (
+                "connection-string-password",
+                r#"(?i);\s*(?:password|pwd)\s*=\s*([^;'"\s{}]{3,128})"#,
+            ),
+            (
+                "netrc-password",
+                r#"\bmachine\s+\S+\s+login\s+\S+\s+password\s+([^\s<>"'`{}]{3,128})"#,
+            ),
+            (
+                "url-password",
+                r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'\x22<>]{1,64}:([^\s:/@'\x22<>]{3,128})@[A-Za-z0-9.-]+",
+            ),
+        ];
+        let pieces = [
+            "postgresql://",
+            "https://",
+            "analyst",
+            ":",
+            "@",
+            "db.internal",
+            ";PWD=",
+            "; password = ",
+            "machine host login me password ",
+            "/",
+            " ",
+            "\n",
+            "é",
+            "Zq8",
+            "53eYfugPp1R8lzy1",
+            "-",
+            ".",
+        ];
+        let counted: Vec<(&str, Regex)> = counted
+            .iter()
+            .map(|(id, pattern)| {
+                (
+                    *id,
+                    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)")).unwrap(),
+                )
+            })
+            .collect();
+        let mut next = crate::test_numbers(0x2545_f491_4f6c_dd1d);
+        for round in 0..3000 {
+            let mut text = String::new();
+            while text.len() < 40 + next(260) {
+                if next(6) == 0 {
+                    // A long run of value characters: around the 64 and 128 limits.
+                    let n = 55 + next(90);
+                    let c = ["a", "Z", "7", "é", "%"][next(5)];
+                    text.push_str(&c.repeat(n));
+                } else {
+                    text.push_str(pieces[next(pieces.len())]);
+                }
+            }
+            for (id, regex) in &counted {
+                let index = DETECTORS.iter().position(|d| d.id == *id).unwrap();
+                let detector = &DETECTORS[index];
+                let hits = Hits {
+                    detectors: 1 << index,
+                    name_lines: Vec::new(),
+                };
+                let now: Vec<(usize, usize)> = find_formats(&text, &hits)
+                    .iter()
+                    .map(|f| (f.start, f.end))
+                    .collect();
+                let before: Vec<(usize, usize)> = regex
+                    .captures_iter(&text)
+                    .filter_map(|c| c.get(1))
+                    .filter(|m| {
+                        detector.validate.is_none_or(|v| v(m.as_str()))
+                            && !is_documentation_token(m.as_str())
+                    })
+                    .map(|m| (m.start(), m.end()))
+                    .collect();
+                assert_eq!(now, before, "{round} {id}: {text:?}");
+            }
+        }
+        // The limits themselves.
+        let user = |n: usize| format!("url = 'postgresql://{}:53eYfugPp1R8lzy1@db'", "u".repeat(n));
+        assert_eq!(find_all(&user(64)).len(), 1);
+        assert!(find_all(&user(65)).is_empty());
+        let password =
+            |n: usize| format!("url = 'postgresql://analyst:{}@db'", "Zq8".repeat(n / 3));
+        assert_eq!(find_all(&password(126)).len(), 1);
+        assert!(find_all(&password(129)).is_empty());
+        let long = format!("Server=db;PWD={};", "Zq8é".repeat(50));
+        let found = find_all(&long);
+        assert_eq!(found.len(), 1);
+        assert_eq!(long[found[0].start..found[0].end].chars().count(), 128);
+    }
+
+    #[test]
+    fn token_digits_are_ascii() {
+        // A Telegram bot token's id is ASCII digits: other scripts' digits are no token.
+        let token = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0";
+        assert_eq!(find_all(&format!("bot = '123456789:{token}'")).len(), 1);
+        assert!(find_all(&format!("bot = '١٢٣٤٥٦٧٨٩:{token}'")).is_empty());
     }
 
     #[test]
