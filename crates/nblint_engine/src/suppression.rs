@@ -88,7 +88,9 @@ struct CellSuppressions {
 /// Whether `source` holds `nblint:` or, in any case, `noqa`.
 fn may_hold_directive(source: &str) -> bool {
     let bytes = source.as_bytes();
-    memchr::memmem::find(bytes, b"nblint:").is_some()
+    static MARKER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("nblint:"));
+    MARKER.find(bytes).is_some()
         || memchr::memchr2_iter(b'q', b'Q', bytes).any(|q| {
             q >= 2
                 && bytes

@@ -202,7 +202,9 @@ pub fn strip_ansi(text: &str) -> (Cow<'_, str>, Vec<(usize, usize)>) {
     // ESC is one byte; the C1 CSI (U+009B) is `C2 9B` in UTF-8. Both searched with memchr:
     // most outputs have neither, and a char-by-char search costs more than the rest.
     let bytes = text.as_bytes();
-    if memchr::memchr(0x1b, bytes).is_none() && memchr::memmem::find(bytes, b"\xc2\x9b").is_none() {
+    static CSI: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\xc2\x9b"));
+    if memchr::memchr(0x1b, bytes).is_none() && CSI.find(bytes).is_none() {
         return (Cow::Borrowed(text), Vec::new());
     }
     // Text between escapes is copied a slice at a time; only the escapes are read byte by

@@ -56,7 +56,9 @@ impl Rule for InlineInstall {
         let mut by_design: Option<bool> = None;
         for (index, cell) in checker.notebook.cells.iter().enumerate() {
             let source = &cell.source;
-            if !cell.is_code() || memchr::memmem::find(source.as_bytes(), b"install").is_none() {
+            static INSTALL: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+                std::sync::LazyLock::new(|| memchr::memmem::Finder::new("install"));
+            if !cell.is_code() || INSTALL.find(source.as_bytes()).is_none() {
                 continue;
             }
             let shell_cell = is_shell_cell(source);

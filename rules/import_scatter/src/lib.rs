@@ -13,6 +13,9 @@ pub use import_not_at_top::ImportNotAtTop;
 pub use inline_install::InlineInstall;
 
 use std::ops::Range;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use nblint_engine::edits::{is_parameters_cell, line_ending};
 use nblint_engine::nblint_notebook::CellSyntax;
@@ -136,10 +139,10 @@ pub(crate) fn sessions(checker: &Checker<'_>) -> Vec<usize> {
 pub(crate) fn restarts_kernel(source: &str) -> bool {
     // Nearly no cell holds either call: one search of the whole text rules them out before
     // any line is split off.
+    static SHUTDOWN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("do_shutdown("));
+    static EXIT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("os._exit("));
     let bytes = source.as_bytes();
-    if memchr::memmem::find(bytes, b"do_shutdown(").is_none()
-        && memchr::memmem::find(bytes, b"os._exit(").is_none()
-    {
+    if SHUTDOWN.find(bytes).is_none() && EXIT.find(bytes).is_none() {
         return false;
     }
     source.lines().any(|line| {
