@@ -8,7 +8,13 @@ declare_rule! {
     /// some cell ran before a cell above it. `null` counts (cells never run) and the stale counts
     /// nbformat 3 files keep on empty cells are ignored; a count that repeats the one above says
     /// so (the kernel restarted between the two runs), as does a count of 1 after a higher one
-    /// (the first run of a restarted kernel). One finding per notebook, at the first
+    /// (the first run of a restarted kernel). A notebook run top to bottom in two kernel
+    /// sessions is in order: when the cells from a count of 1 on share a count with the cells
+    /// above it (`1, 2, 3` above `1, 2, 3, 4`: a notebook that restarts its kernel after
+    /// installing packages), the two parts ran in different sessions, each in order, and
+    /// neither could read what the other bound; only drops within a part are reported. Without
+    /// a shared count (`3, 4` above `1, 2`) the cells above may have run after the ones below,
+    /// in the same session, and the drop is reported. One finding per notebook, at the first
     /// cell that ran too early, with the number of places where the counts go backwards; the
     /// related locations show each of them. It reads counts only, so it runs on notebooks of
     /// every kernel.
@@ -51,8 +57,10 @@ const MAX_RELATED: usize = 20;
 impl Rule for OutOfOrderExecution {
     fn check_notebook(&self, checker: &Checker<'_>) {
         let executed = executed_cells(checker.notebook);
-        let inversions: Vec<((usize, i64), (usize, i64))> = executed
-            .windows(2)
+        let sessions = sessions(&executed);
+        let inversions: Vec<((usize, i64), (usize, i64))> = sessions
+            .iter()
+            .flat_map(|session| session.windows(2))
             .filter(|w| w[1].1 <= w[0].1)
             .map(|w| (w[0], w[1]))
             .collect();
@@ -115,6 +123,39 @@ impl Rule for OutOfOrderExecution {
         }
         checker.report(diagnostic);
     }
+}
+
+/// The run cells (cell, count) cut into kernel sessions that each ran top to bottom: a cut
+/// before a count of 1 (the first run of a fresh kernel) when the cells from it on, to the
+/// next such 1, share a count with the cells above it since the last cut. One kernel never
+/// gives two runs the same count, so the two parts ran in different sessions, and neither
+/// could read what the other bound: a notebook that restarts its kernel after installing
+/// packages, then runs on from the next cell, ran in order. Without a shared count the part
+/// above may have run later in the same session (`[3, 4]` above `[1, 2]`): no cut, and the
+/// drop is reported.
+fn sessions(executed: &[(usize, i64)]) -> Vec<&[(usize, i64)]> {
+    let ones: Vec<usize> = (1..executed.len())
+        .filter(|&i| executed[i].1 == 1)
+        .collect();
+    let mut cuts = Vec::new();
+    let mut start = 0;
+    for (k, &one) in ones.iter().enumerate() {
+        let end = ones.get(k + 1).copied().unwrap_or(executed.len());
+        let above: std::collections::HashSet<i64> =
+            executed[start..one].iter().map(|&(_, c)| c).collect();
+        if executed[one..end].iter().any(|(_, c)| above.contains(c)) {
+            cuts.push(one);
+            start = one;
+        }
+    }
+    let mut parts = Vec::new();
+    let mut from = 0;
+    for cut in cuts {
+        parts.push(&executed[from..cut]);
+        from = cut;
+    }
+    parts.push(&executed[from..]);
+    parts
 }
 
 fn times(count: usize) -> String {
