@@ -1,4 +1,6 @@
-use nblint_engine::ruff_text_size::{TextRange, TextSize};
+use nblint_engine::ruff_python_ast::{self as ast, Expr, Stmt};
+use nblint_engine::ruff_text_size::{Ranged, TextRange, TextSize};
+use nblint_engine::semantic::{EventKind, Map};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule, Span};
 
 declare_rule! {
@@ -7,8 +9,12 @@ declare_rule! {
     /// `!conda install`, `%conda install`, `!mamba install`, `!{sys.executable} -m pip install`,
     /// `!python -m pip install`, `!apt-get install`, `!apt install`, the same lines in
     /// `%%bash`, `%%sh` and `%%capture` cells, and `subprocess` or `os.system` calls that run
-    /// `pip install`. One finding per line. An upgrade of the installer itself (`pip install
-    /// --upgrade pip setuptools wheel`) is not reported: it is tooling, not a dependency.
+    /// `pip install`. One finding per command: a line ending in `\` continues on the next,
+    /// as in the shell (`%pip install --upgrade \` then one package per line). An upgrade of
+    /// the installer itself (`pip install --upgrade pip setuptools wheel`) is not reported: it
+    /// is tooling, not a dependency. Nor is an install in a block that never runs as saved:
+    /// `if False:`, or `if FLAG:` where the notebook binds `FLAG` once, to `False` or `0` (an
+    /// opt-in setup step).
     ///
     /// A notebook that installs its own packages by design, where there is no requirements
     /// file to declare them in, is held to pinning them: a notebook of a hosted service
@@ -62,14 +68,23 @@ impl Rule for InlineInstall {
                 continue;
             }
             let shell_cell = is_shell_cell(source);
-            let mut offset = 0;
-            for line in source.split_inclusive('\n') {
-                let start = offset;
-                offset += line.len();
-                let text = line.trim_end_matches(['\n', '\r']);
+            let mut dead: Option<Vec<TextRange>> = None;
+            for (start, end, joined) in logical_lines(source) {
+                let text = joined.as_str();
                 let Some(found) = install(text, shell_cell) else {
                     continue;
                 };
+                // An opt-in block that never runs as saved (`if ONCE_ONLY:` with
+                // `ONCE_ONLY = False`) installs nothing.
+                let at = TextSize::try_from(start + text.len() - text.trim_start().len())
+                    .unwrap_or_default();
+                if dead
+                    .get_or_insert_with(|| never_run_blocks(checker, index))
+                    .iter()
+                    .any(|block| block.contains(at))
+                {
+                    continue;
+                }
                 let by_design = *by_design.get_or_insert_with(|| installs_by_design(checker));
                 if by_design && found.unpinned.is_empty() {
                     continue;
@@ -77,7 +92,7 @@ impl Rule for InlineInstall {
                 let lead = text.len() - text.trim_start().len();
                 let range = TextRange::new(
                     TextSize::try_from(start + lead).unwrap_or_default(),
-                    TextSize::try_from(start + text.trim_end().len()).unwrap_or_default(),
+                    TextSize::try_from(end).unwrap_or_default(),
                 );
                 let command: String = text.trim().chars().take(60).collect();
                 let ellipsis = if text.trim().chars().count() > 60 {
@@ -117,6 +132,130 @@ impl Rule for InlineInstall {
             }
         }
     }
+}
+
+/// The parts of a cell's code that never run as the notebook is saved: the bodies of
+/// `if False:`, `if 0:` and `if FLAG:` where the notebook binds `FLAG` once, to `False` or
+/// `0` (an opt-in block: `ONCE_ONLY = False`, then `if ONCE_ONLY:` around a setup step),
+/// top-level or nested in such tests. A flag bound twice, or by anything but a literal, may
+/// be true.
+fn never_run_blocks(checker: &Checker<'_>, cell: usize) -> Vec<TextRange> {
+    let Some(module) = checker.cells[cell].module() else {
+        return Vec::new();
+    };
+    let mut flags: Map<&str, bool> = Map::default();
+    let mut blocks = Vec::new();
+    collect_never_run(checker, &module.body, &mut flags, &mut blocks);
+    blocks
+}
+
+fn collect_never_run<'a>(
+    checker: &Checker<'a>,
+    body: &'a [Stmt],
+    flags: &mut Map<&'a str, bool>,
+    blocks: &mut Vec<TextRange>,
+) {
+    for stmt in body {
+        let Stmt::If(ast::StmtIf {
+            test,
+            body,
+            elif_else_clauses,
+            ..
+        }) = stmt
+        else {
+            continue;
+        };
+        let never = match test.as_ref() {
+            Expr::BooleanLiteral(literal) => !literal.value,
+            Expr::NumberLiteral(number) => is_zero(&number.value),
+            Expr::Name(name) => *flags
+                .entry(name.id.as_str())
+                .or_insert_with(|| is_false_flag(checker, name.id.as_str())),
+            _ => false,
+        };
+        if let (true, Some(first), Some(last)) = (never, body.first(), body.last()) {
+            blocks.push(TextRange::new(first.start(), last.end()));
+            continue;
+        }
+        collect_never_run(checker, body, flags, blocks);
+        for clause in elif_else_clauses {
+            collect_never_run(checker, &clause.body, flags, blocks);
+        }
+    }
+}
+
+fn is_zero(number: &ast::Number) -> bool {
+    match number {
+        ast::Number::Int(int) => int.as_u64() == Some(0),
+        ast::Number::Float(float) => *float == 0.0,
+        ast::Number::Complex { .. } => false,
+    }
+}
+
+/// Whether the notebook binds `name` exactly once, at the top level of a cell, to `False` or
+/// `0`.
+fn is_false_flag(checker: &Checker<'_>, name: &str) -> bool {
+    let semantic = checker.semantic();
+    let binds = semantic
+        .all_events()
+        .filter(|(_, e)| e.name.as_str() == name && matches!(e.kind, EventKind::Bind(_)))
+        .count();
+    if binds != 1 || semantic.has_unknown_bindings() {
+        return false;
+    }
+    checker.cells.iter().any(|parsed| {
+        parsed.module().is_some_and(|module| {
+            module.body.iter().any(|stmt| match stmt {
+                Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
+                    matches!(&targets[..], [Expr::Name(target)] if target.id.as_str() == name)
+                        && match value.as_ref() {
+                            Expr::BooleanLiteral(literal) => !literal.value,
+                            Expr::NumberLiteral(number) => is_zero(&number.value),
+                            _ => false,
+                        }
+                }
+                _ => false,
+            })
+        })
+    })
+}
+
+/// The cell's commands, a line ending in `\` joined with the next as the shell and IPython
+/// join them (`%pip install --upgrade \` then one package per line): the start of the
+/// first line, the end of the last one's text (trailing blanks left out), and the command
+/// with each `\` and line break read as a space.
+fn logical_lines(source: &str) -> Vec<(usize, usize, String)> {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    // The first line's start, the command so far and the end of the last line's text.
+    let mut current: Option<(usize, String, usize)> = None;
+    for line in source.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let text = line.trim_end_matches(['\n', '\r']);
+        let end = start + text.trim_end().len();
+        let (first, mut joined, _) = current.take().unwrap_or((start, String::new(), end));
+        // A continued line's indentation is not part of the command.
+        let text = if joined.is_empty() {
+            text
+        } else {
+            text.trim_start()
+        };
+        match text.trim_end().strip_suffix('\\') {
+            Some(head) if line.ends_with('\n') => {
+                joined.push_str(head.trim_end());
+                joined.push(' ');
+                current = Some((first, joined, end));
+            }
+            _ => {
+                joined.push_str(text);
+                lines.push((first, end, joined));
+            }
+        }
+    }
+    // A last line that continues into nothing.
+    lines.extend(current.map(|(first, joined, end)| (first, end, joined)));
+    lines
 }
 
 /// Whether a cell runs its lines in a shell (or captures them: `%%capture`).
