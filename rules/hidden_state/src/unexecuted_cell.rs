@@ -1,5 +1,6 @@
 use nblint_engine::nblint_notebook::python::is_exercise_marker;
 use nblint_engine::nblint_notebook::Cell;
+use nblint_engine::ruff_python_ast::{self as ast, Expr, Stmt};
 use nblint_engine::{declare_rule, Checker, Diagnostic, Rule};
 
 use crate::executed_cells;
@@ -20,8 +21,13 @@ declare_rule! {
     /// out of order or in another session. Nor is a cell of an exercise, with a comment
     /// marking code left for the reader to write (`# TODO`, `# your code here`): it is
     /// left unrun on purpose; nor a cell that only shows something (`print(tf.__version__)`,
-    /// `!pip freeze`, `!nvidia-smi`): running it would change nothing below. It reads counts
-    /// and sources only, so it runs on notebooks of every kernel.
+    /// `!pip freeze`, `!nvidia-smi`): running it would change nothing below; nor a fallback
+    /// for a setting left empty (`if PROJECT_ID == "": PROJECT_ID = ...` after the cell that
+    /// sets it), which a run with the setting given skips on purpose. The notebook-wide
+    /// finding counts only cells that cannot have run either: none of those, and none between
+    /// two run cells whose counts leave a free number for every cell without a count between
+    /// them (counts 5 and 10 around four such cells: they may all have run, counts cleared).
+    /// It reads counts and sources only, so it runs on notebooks of every kernel.
     ///
     /// ## Why is this bad?
     /// The saved results come from a run that skipped this cell. Either the cell is not needed,
@@ -89,8 +95,22 @@ impl Rule for UnexecutedCell {
         let never_ran = |cell: &Cell| {
             cell.is_code() && cell.execution_count.is_none() && !runs_nothing(&cell.source)
         };
-        let skipped: Vec<usize> = (first + 1..last)
+        let all_skipped: Vec<usize> = (first + 1..last)
             .filter(|&index| never_ran(&cells[index]))
+            .collect();
+        // Cells that may have run in the run the counts are from, their counts cleared since:
+        // those between two run cells whose counts leave a free number for each of them
+        // (counts 5 and 10 around four cells); and cells that change nothing when they run
+        // (they show something, or are a blank left for a reader).
+        let skipped: Vec<usize> = all_skipped
+            .iter()
+            .copied()
+            .filter(|&index| {
+                let cell = &cells[index];
+                !cell.source.lines().any(is_exercise_marker)
+                    && !only_shows(&cell.source)
+                    && !may_be_cleared(&executed, &all_skipped, index)
+            })
             .collect();
         if skipped.is_empty() {
             return;
@@ -106,13 +126,17 @@ impl Rule for UnexecutedCell {
                 &Self::META,
                 checker.cell_span(skipped[0]),
                 format!(
-                    "{} of the {} code cells between cell {} and cell {} {} never run: the saved \
-                     counts come from running a few cells, not the notebook",
-                    skipped.len(),
-                    skipped.len() + executed.len(),
+                    "{} between cell {} and cell {} {} never run, and {} ran: the saved counts \
+                     come from running a few cells, not the notebook",
+                    if skipped.len() == 1 {
+                        "1 code cell".to_string()
+                    } else {
+                        format!("{} code cells", skipped.len())
+                    },
                     first + 1,
                     last + 1,
                     if skipped.len() == 1 { "was" } else { "were" },
+                    executed.len(),
                 ),
             )
             .with_help(
@@ -132,12 +156,15 @@ impl Rule for UnexecutedCell {
         }
         for index in skipped {
             let cell = &checker.notebook.cells[index];
-            if cell.source.lines().any(is_exercise_marker) || only_shows(&cell.source) {
-                continue;
-            }
             let Some(((above, low), (below, high))) = run_around(&executed, index) else {
                 continue;
             };
+            if checker.cells[index]
+                .module()
+                .is_some_and(|module| is_fallback(&module.body))
+            {
+                continue;
+            }
             let around = format!(
                 "the cells above and below it ran one right after the other (counts {low} in cell {} \
                  and {high} in cell {})",
@@ -166,6 +193,94 @@ impl Rule for UnexecutedCell {
 /// this cell. A number between them may be this cell's, cleared with its outputs (clearing
 /// outputs clears the count), or another cell's run out of order or in another session:
 /// neither says the cell never ran.
+/// Whether a cell is a fallback for a setting left empty: one `if` on one name, tested
+/// against empty or placeholder values (`if PROJECT_ID == "" or PROJECT_ID is None:`),
+/// whose body binds that name again (with prints and shell captures around it). Skipped, it
+/// leaves the setting as the cells above set it, which is what the run did.
+fn is_fallback(body: &[Stmt]) -> bool {
+    let [Stmt::If(ast::StmtIf {
+        test,
+        body,
+        elif_else_clauses,
+        ..
+    })] = body
+    else {
+        return false;
+    };
+    let mut names = Vec::new();
+    if !elif_else_clauses.is_empty() || !empty_test(test, &mut names) {
+        return false;
+    }
+    let [name] = &names[..] else {
+        return false;
+    };
+    let mut binds = false;
+    for stmt in body {
+        match stmt {
+            Stmt::Assign(ast::StmtAssign { targets, .. }) => {
+                binds |= targets
+                    .iter()
+                    .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == *name));
+            }
+            Stmt::Expr(ast::StmtExpr { value, .. }) if matches!(value.as_ref(), Expr::Call(_)) => {}
+            Stmt::IpyEscapeCommand(_) => {}
+            _ => return false,
+        }
+    }
+    binds
+}
+
+/// Whether a test only checks names against empty values (`""`, `None`, a placeholder
+/// string) or for falseness (`not NAME`), joined by `or` / `and`; the distinct names it reads
+/// go to `names`.
+fn empty_test<'a>(test: &'a Expr, names: &mut Vec<&'a str>) -> bool {
+    match test {
+        Expr::Name(name) => {
+            if !names.contains(&name.id.as_str()) {
+                names.push(name.id.as_str());
+            }
+            true
+        }
+        Expr::BoolOp(ast::ExprBoolOp { values, .. }) => {
+            values.iter().all(|value| empty_test(value, names))
+        }
+        Expr::UnaryOp(ast::ExprUnaryOp {
+            op: ast::UnaryOp::Not,
+            operand,
+            ..
+        }) => empty_test(operand, names),
+        Expr::Compare(ast::ExprCompare {
+            left, comparators, ..
+        }) => {
+            matches!(left.as_ref(), Expr::Name(_))
+                && empty_test(left, names)
+                && comparators
+                    .iter()
+                    .all(|c| matches!(c, Expr::StringLiteral(_) | Expr::NoneLiteral(_)))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the cell at `index`, with no count, lies between two run cells whose counts leave a
+/// free number for every cell without a count between them: it may have run then, its count
+/// cleared with its outputs. Counts that go backwards leave none.
+fn may_be_cleared(executed: &[(usize, i64)], skipped: &[usize], index: usize) -> bool {
+    let after = executed.partition_point(|&(cell, _)| cell < index);
+    let (Some(&(above, low)), Some(&(below, high))) = (
+        after.checked_sub(1).and_then(|i| executed.get(i)),
+        executed.get(after),
+    ) else {
+        return false;
+    };
+    let free = i128::from(high) - i128::from(low) - 1;
+    let between = skipped
+        .iter()
+        .filter(|&&cell| above < cell && cell < below)
+        .count();
+    free >= i128::try_from(between).unwrap_or(i128::MAX)
+}
+
 fn run_around(executed: &[(usize, i64)], index: usize) -> Option<((usize, i64), (usize, i64))> {
     let after = executed.partition_point(|&(cell, _)| cell < index);
     let above = executed[after.checked_sub(1)?];
