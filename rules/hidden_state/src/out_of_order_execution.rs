@@ -9,12 +9,15 @@ declare_rule! {
     /// nbformat 3 files keep on empty cells are ignored; a count that repeats the one above says
     /// so (the kernel restarted between the two runs), as does a count of 1 after a higher one
     /// (the first run of a restarted kernel). A notebook run top to bottom in two kernel
-    /// sessions is in order: when the cells from a count of 1 on share a count with the cells
-    /// above it (`1, 2, 3` above `1, 2, 3, 4`: a notebook that restarts its kernel after
-    /// installing packages), the two parts ran in different sessions, each in order, and
-    /// neither could read what the other bound; only drops within a part are reported. Without
-    /// a shared count (`3, 4` above `1, 2`) the cells above may have run after the ones below,
-    /// in the same session, and the drop is reported. One finding per notebook, at the first
+    /// sessions is in order: when the cells from where the counts stop rising share a count
+    /// with the cells above (`1, 2, 3` above `1, 2, 3, 4`, or `1, 2` above `2, 4, 5`: a
+    /// notebook that restarts its kernel after installing packages), the two parts ran in
+    /// different sessions, each in order; only drops within a part are reported, and a drop
+    /// between parts is when the part below reads a name that only cells above it bind (it
+    /// used what they left, so it did not run in a session of its own). Without a
+    /// shared count (`3, 4` above `1, 2`) the cells above may have run after the ones below, in
+    /// the same session, and the drop is reported. A count of 0, which IPython never gives, is
+    /// a placeholder for a cell that never ran. One finding per notebook, at the first
     /// cell that ran too early, with the number of places where the counts go backwards; the
     /// related locations show each of them. It reads counts only, so it runs on notebooks of
     /// every kernel.
@@ -56,8 +59,13 @@ const MAX_RELATED: usize = 20;
 
 impl Rule for OutOfOrderExecution {
     fn check_notebook(&self, checker: &Checker<'_>) {
-        let executed = executed_cells(checker.notebook);
-        let sessions = sessions(&executed);
+        // IPython counts from 1: a count of 0 (or less) is a placeholder some tools write for
+        // a cell that never ran.
+        let executed: Vec<(usize, i64)> = executed_cells(checker.notebook)
+            .into_iter()
+            .filter(|&(_, count)| count > 0)
+            .collect();
+        let sessions = sessions(checker, &executed);
         let inversions: Vec<((usize, i64), (usize, i64))> = sessions
             .iter()
             .flat_map(|session| session.windows(2))
@@ -125,27 +133,29 @@ impl Rule for OutOfOrderExecution {
     }
 }
 
-/// The run cells (cell, count) cut into kernel sessions that each ran top to bottom: a cut
-/// before a count of 1 (the first run of a fresh kernel) when the cells from it on, to the
-/// next such 1, share a count with the cells above it since the last cut. One kernel never
-/// gives two runs the same count, so the two parts ran in different sessions, and neither
-/// could read what the other bound: a notebook that restarts its kernel after installing
-/// packages, then runs on from the next cell, ran in order. Without a shared count the part
-/// above may have run later in the same session (`[3, 4]` above `[1, 2]`): no cut, and the
-/// drop is reported.
-fn sessions(executed: &[(usize, i64)]) -> Vec<&[(usize, i64)]> {
-    let ones: Vec<usize> = (1..executed.len())
-        .filter(|&i| executed[i].1 == 1)
+/// The run cells (cell, count) cut into kernel sessions that each ran top to bottom. A cut
+/// goes where the counts stop rising (a count of 1 after others, or any count at or below the
+/// one above) when the cells from there on, to the next such place, share a count with the
+/// cells above it since the last cut: one kernel never gives two runs the same count, so the
+/// two parts ran in different sessions. A notebook that restarts its kernel after
+/// installing packages, then runs on from the next cell, ran in order. No cut when the part
+/// below reads a name that only cells above it bind: in a session of its own it could not
+/// have. Without a shared count the part above may have run later in the same session
+/// (`[3, 4]` above `[1, 2]`): no cut, and the drop is reported.
+fn sessions<'e>(checker: &Checker<'_>, executed: &'e [(usize, i64)]) -> Vec<&'e [(usize, i64)]> {
+    let drops: Vec<usize> = (1..executed.len())
+        .filter(|&i| executed[i].1 <= executed[i - 1].1)
         .collect();
     let mut cuts = Vec::new();
     let mut start = 0;
-    for (k, &one) in ones.iter().enumerate() {
-        let end = ones.get(k + 1).copied().unwrap_or(executed.len());
+    for (k, &drop) in drops.iter().enumerate() {
+        let end = drops.get(k + 1).copied().unwrap_or(executed.len());
         let above: std::collections::HashSet<i64> =
-            executed[start..one].iter().map(|&(_, c)| c).collect();
-        if executed[one..end].iter().any(|(_, c)| above.contains(c)) {
-            cuts.push(one);
-            start = one;
+            executed[start..drop].iter().map(|&(_, c)| c).collect();
+        let shared = executed[drop..end].iter().any(|(_, c)| above.contains(c));
+        if shared && !reads_across(checker, &executed[drop..end], &executed[drop..]) {
+            cuts.push(drop);
+            start = drop;
         }
     }
     let mut parts = Vec::new();
@@ -156,6 +166,39 @@ fn sessions(executed: &[(usize, i64)]) -> Vec<&[(usize, i64)]> {
     }
     parts.push(&executed[from..]);
     parts
+}
+
+/// Whether a cell of `below` reads, at module level, a name that a cell above it binds (run
+/// or not) and no run cell of `rest` (`below` and every run cell after it) does: the part
+/// below used what the cells above left, so it did not run in a session of its own.
+fn reads_across(checker: &Checker<'_>, below: &[(usize, i64)], rest: &[(usize, i64)]) -> bool {
+    use nblint_engine::semantic::{EventKind, Read, Via};
+    let Some(&(first, _)) = below.first() else {
+        return false;
+    };
+    let semantic = checker.semantic();
+    let binds_in = |cell: usize, name: &str| {
+        semantic
+            .events(cell)
+            .iter()
+            .any(|e| e.name.as_str() == name && matches!(e.kind, EventKind::Bind(_)))
+    };
+    let above: Vec<(usize, i64)> = (0..first).map(|cell| (cell, 0)).collect();
+    let above = above.as_slice();
+    let binds =
+        |cells: &[(usize, i64)], name: &str| cells.iter().any(|&(cell, _)| binds_in(cell, name));
+    below.iter().any(|&(cell, _)| {
+        semantic.events(cell).iter().any(|event| {
+            matches!(
+                event.kind,
+                EventKind::Read(Read {
+                    via: Via::Direct | Via::Call { .. },
+                    ..
+                })
+            ) && binds(above, event.name.as_str())
+                && !binds(rest, event.name.as_str())
+        })
+    })
 }
 
 fn times(count: usize) -> String {

@@ -21,12 +21,14 @@ declare_rule! {
     /// out of order or in another session. Nor is a cell of an exercise, with a comment
     /// marking code left for the reader to write (`# TODO`, `# your code here`): it is
     /// left unrun on purpose; nor a cell that only shows something (`print(tf.__version__)`,
-    /// `!pip freeze`, `!nvidia-smi`): running it would change nothing below; nor a fallback
+    /// `!pip freeze`, `!nvidia-smi`, `%tensorboard`, a viewer the reader stops by hand): running
+    /// it would change nothing below; nor a fallback
     /// for a setting left empty (`if PROJECT_ID == "": PROJECT_ID = ...` after the cell that
     /// sets it), which a run with the setting given skips on purpose. The notebook-wide
     /// finding counts only cells that cannot have run either: none of those, and none between
     /// two run cells whose counts leave a free number for every cell without a count between
-    /// them (counts 5 and 10 around four such cells: they may all have run, counts cleared).
+    /// them (counts 5 and 10 around four such cells: they may all have run, counts cleared),
+    /// and none with outputs (it ran, in another session).
     /// It reads counts and sources only, so it runs on notebooks of every kernel.
     ///
     /// ## Why is this bad?
@@ -121,7 +123,15 @@ impl Rule for UnexecutedCell {
         // "A few": a notebook where ten cells ran and the rest never did was run in part,
         // and the cells its run skipped are worth a finding each.
         let few = executed.len() <= 3 && never_run > 2 * executed.len();
-        if skipped.len() > executed.len() || few {
+        // The notebook-wide finding counts the cells that never ran at all: one with outputs
+        // ran, in another session.
+        let unrun: Vec<usize> = skipped
+            .iter()
+            .copied()
+            .filter(|&index| cells[index].outputs.is_empty())
+            .collect();
+        if (skipped.len() > executed.len() || few) && !unrun.is_empty() {
+            let skipped = unrun;
             let mut diagnostic = Diagnostic::new(
                 &Self::META,
                 checker.cell_span(skipped[0]),
@@ -144,12 +154,7 @@ impl Rule for UnexecutedCell {
                  (`jupyter nbconvert --clear-output`)",
             );
             for &index in skipped.iter().skip(1).take(MAX_RELATED) {
-                let label = if cells[index].outputs.is_empty() {
-                    "never run either"
-                } else {
-                    "no count either; its outputs are from another session"
-                };
-                diagnostic = diagnostic.with_related(checker.cell_span(index), label);
+                diagnostic = diagnostic.with_related(checker.cell_span(index), "never run either");
             }
             checker.report(diagnostic);
             return;
@@ -299,8 +304,10 @@ fn only_shows(source: &str) -> bool {
             continue;
         }
         any = true;
-        // Redirections, pipes, assignments and several statements may change something.
-        if line.contains(['>', '|', ';', '=']) {
+        // Redirections, pipes, assignments and several statements may change something (an
+        // `=` in a command's option, `--port=8081`, does not).
+        let shell = line.starts_with(['!', '%']);
+        if line.contains(['>', '|', ';']) || (!shell && line.contains('=')) {
             return false;
         }
         let shows = if let Some(command) = line.strip_prefix(['!', '%']) {
@@ -325,6 +332,7 @@ fn only_shows(source: &str) -> bool {
                             | "who"
                             | "whos"
                             | "lsmagic"
+                            | "tensorboard"
                             | "date"
                             | "hostname"
                             | "uname"
