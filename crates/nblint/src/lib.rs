@@ -132,8 +132,6 @@ struct FixMode {
     diff: bool,
 }
 
-/// Lints one target. `snippets`: whether some report of the run shows cell sources (`full`);
-/// without them, and without a cache to store them in, reports keep no sources.
 /// Walks `paths` on this thread while the pool lints each notebook as soon as the walk finds
 /// it: the walk (a few milliseconds of system calls on a large tree) no longer leaves the
 /// pool idle. The outcomes come in the order of the walk's result; on a configuration error,
@@ -182,6 +180,8 @@ fn lint_while_walking(
     Ok((discovered, outcomes))
 }
 
+/// Lints one target. `snippets`: whether some report of the run shows cell sources (`full`);
+/// without them, and without a cache to store them in, reports keep no sources.
 fn lint_target(
     target: &Target,
     registry: &'static Registry,
