@@ -17,7 +17,8 @@ declare_rule! {
     /// used what they left, so it did not run in a session of its own). Without a
     /// shared count (`3, 4` above `1, 2`) the cells above may have run after the ones below, in
     /// the same session, and the drop is reported. A count of 0, which IPython never gives, is
-    /// a placeholder for a cell that never ran. One finding per notebook, at the first
+    /// a placeholder for a cell that never ran; the count of a cell of comments only belongs
+    /// to code since removed, and is not read. One finding per notebook, at the first
     /// cell that ran too early, with the number of places where the counts go backwards; the
     /// related locations show each of them. It reads counts only, so it runs on notebooks of
     /// every kernel.
@@ -61,9 +62,17 @@ impl Rule for OutOfOrderExecution {
     fn check_notebook(&self, checker: &Checker<'_>) {
         // IPython counts from 1: a count of 0 (or less) is a placeholder some tools write for
         // a cell that never ran.
+        // A cell of comments only keeps the count of code since removed (an exercise whose
+        // solution was stripped): what ran there is not in the file.
         let executed: Vec<(usize, i64)> = executed_cells(checker.notebook)
             .into_iter()
-            .filter(|&(_, count)| count > 0)
+            .filter(|&(cell, count)| {
+                count > 0
+                    && checker.notebook.cells[cell].source.lines().any(|line| {
+                        let line = line.trim();
+                        !line.is_empty() && !line.starts_with('#')
+                    })
+            })
             .collect();
         let sessions = sessions(checker, &executed);
         let inversions: Vec<((usize, i64), (usize, i64))> = sessions
