@@ -186,26 +186,23 @@ fn reads_across(checker: &Checker<'_>, below: &[(usize, i64)], rest: &[(usize, i
         return false;
     };
     let semantic = checker.semantic();
-    let binds_in = |cell: usize, name: &str| {
+    let binds = |cell: usize, name: &str| {
         semantic
             .events(cell)
             .iter()
             .any(|e| e.name.as_str() == name && matches!(e.kind, EventKind::Bind(_)))
     };
-    let above: Vec<(usize, i64)> = (0..first).map(|cell| (cell, 0)).collect();
-    let above = above.as_slice();
-    let binds =
-        |cells: &[(usize, i64)], name: &str| cells.iter().any(|&(cell, _)| binds_in(cell, name));
     below.iter().any(|&(cell, _)| {
         semantic.events(cell).iter().any(|event| {
+            let name = event.name.as_str();
             matches!(
                 event.kind,
                 EventKind::Read(Read {
                     via: Via::Direct | Via::Call { .. },
                     ..
                 })
-            ) && binds(above, event.name.as_str())
-                && !binds(rest, event.name.as_str())
+            ) && (0..first).any(|above| binds(above, name))
+                && !rest.iter().any(|&(later, _)| binds(later, name))
         })
     })
 }

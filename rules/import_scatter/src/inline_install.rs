@@ -166,12 +166,10 @@ fn collect_never_run<'a>(
             continue;
         };
         let never = match test.as_ref() {
-            Expr::BooleanLiteral(literal) => !literal.value,
-            Expr::NumberLiteral(number) => is_zero(&number.value),
             Expr::Name(name) => *flags
                 .entry(name.id.as_str())
                 .or_insert_with(|| is_false_flag(checker, name.id.as_str())),
-            _ => false,
+            literal => is_false_literal(literal),
         };
         if let (true, Some(first), Some(last)) = (never, body.first(), body.last()) {
             blocks.push(TextRange::new(first.start(), last.end()));
@@ -184,11 +182,16 @@ fn collect_never_run<'a>(
     }
 }
 
-fn is_zero(number: &ast::Number) -> bool {
-    match number {
-        ast::Number::Int(int) => int.as_u64() == Some(0),
-        ast::Number::Float(float) => *float == 0.0,
-        ast::Number::Complex { .. } => false,
+/// `False`, `0` or `0.0`.
+fn is_false_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::BooleanLiteral(literal) => !literal.value,
+        Expr::NumberLiteral(number) => match &number.value {
+            ast::Number::Int(int) => int.as_u64() == Some(0),
+            ast::Number::Float(float) => *float == 0.0,
+            ast::Number::Complex { .. } => false,
+        },
+        _ => false,
     }
 }
 
@@ -208,11 +211,7 @@ fn is_false_flag(checker: &Checker<'_>, name: &str) -> bool {
             module.body.iter().any(|stmt| match stmt {
                 Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
                     matches!(&targets[..], [Expr::Name(target)] if target.id.as_str() == name)
-                        && match value.as_ref() {
-                            Expr::BooleanLiteral(literal) => !literal.value,
-                            Expr::NumberLiteral(number) => is_zero(&number.value),
-                            _ => false,
-                        }
+                        && is_false_literal(value)
                 }
                 _ => false,
             })
